@@ -1,0 +1,21 @@
+"""sklearn_backprop: gradient descent and backpropagation from scratch, as scikit-learn estimators.
+
+Four estimators share one engine (``sklearn_backprop.engine``): linear and
+logistic regression are networks with zero hidden layers; the MLPs add hidden
+layers with a non-linear activation.
+"""
+
+from .gradient_check import check_gradients
+from .linear_model import ScratchLinearRegression, ScratchLogisticRegression
+from .neural_network import ScratchMLPClassifier, ScratchMLPRegressor
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "ScratchLinearRegression",
+    "ScratchLogisticRegression",
+    "ScratchMLPClassifier",
+    "ScratchMLPRegressor",
+    "__version__",
+    "check_gradients",
+]

@@ -1,0 +1,564 @@
+"""The one fit/predict skeleton, and the two heads that end every network.
+
+:class:`BaseScratchEstimator` validates the data, builds the network, runs a
+solver of the engine and turns its report into fitted attributes, warnings
+and errors. A *head* mixin says what the network's outputs mean:
+
+- :class:`ClassifierHeadMixin`: labels are one-hot / 0-1 encoded with
+  ``LabelBinarizer``; logistic + binary cross-entropy for binary and
+  multilabel targets, softmax + categorical cross-entropy for multiclass.
+- :class:`RegressorHeadMixin`: real targets; identity + squared error, or
+  exp + Poisson deviance.
+
+The four public estimators are these two pieces plus a choice of hidden
+layers: none for the linear models, ``hidden_layer_sizes`` for the MLPs.
+"""
+
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets, unique_labels
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._validation import (
+    check_sample_weight,
+    hidden_layer_sizes,
+    validate_hyperparameters,
+)
+from .engine import (
+    HIDDEN_ACTIVATIONS,
+    SGD,
+    Adam,
+    BinaryCrossEntropy,
+    CategoricalCrossEntropy,
+    Network,
+    PoissonDeviance,
+    SquaredError,
+    StochasticState,
+    StoppingMonitor,
+    fit_lbfgs,
+    fit_stochastic,
+)
+
+
+def _stochastic_solver(estimator):
+    """``partial_fit`` exists only for the mini-batch solvers."""
+    if estimator.solver == "lbfgs":
+        raise AttributeError(
+            "partial_fit is only available for the stochastic solvers ('sgd', 'adam'); "
+            "solver='lbfgs' works on the full batch."
+        )
+    return True
+
+
+class BaseScratchEstimator(BaseEstimator):
+    """The fit/predict skeleton shared by every estimator; not for direct use.
+
+    Subclasses provide a head mixin (``_encode_targets``, ``_make_loss``,
+    ``_validation_score``) and may override the hooks ``_hidden_layer_sizes``,
+    ``_hidden_activation`` and ``_initialize_parameters``.
+    """
+
+    # ---- hooks ---------------------------------------------------------------
+
+    def _hidden_layer_sizes(self):
+        return hidden_layer_sizes(self.hidden_layer_sizes)
+
+    def _hidden_activation(self):
+        return self.activation
+
+    def _initialize_parameters(self, network, rng):
+        network.initialize(rng)
+
+    # ---- fitting ---------------------------------------------------------------
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets: class labels (classifiers) or real values (regressors).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; each sample's loss counts ``w_i / sum(w)``.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    def _fit(self, X, y, sample_weight, incremental):
+        validate_hyperparameters(self)
+        if incremental and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True.")
+        if not incremental:
+            self._training_state = None
+        data = self._prepare(X, y, sample_weight, incremental)
+        X, Y, y, sample_weight, network, loss, rng = data
+        if self.solver == "lbfgs":
+            result = fit_lbfgs(
+                network, loss, X, Y, sample_weight,
+                alpha=self.alpha, max_iter=self.max_iter, max_fun=self.max_fun,
+                tol=self.tol, verbose=bool(self.verbose),
+            )  # fmt: skip
+        else:
+            result = self._fit_stochastic(network, loss, X, Y, y, sample_weight, rng, incremental)
+        self._check_result(result, incremental)
+        self._store(network, loss, result, incremental)
+        return self
+
+    def _prepare(self, X, y, sample_weight, incremental, dtype=(np.float64, np.float32)):
+        """Validated data, encoded targets, and the network to train (fresh or resumed)."""
+        first_pass = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
+        X, y = validate_data(
+            self, X, y, accept_sparse=["csr", "csc"], dtype=dtype, multi_output=True,
+            y_numeric=not is_classifier(self), reset=first_pass,
+        )  # fmt: skip
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        Y = self._encode_targets(y, first_pass, incremental, X.dtype)
+        sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        sample_weight = self._weigh_classes(y, sample_weight, incremental, X.dtype)
+        rng = self._random_generator(incremental)
+        loss = self._make_loss()
+        network = self._network(X.shape[1], Y.shape[1], X.dtype, loss, first_pass, rng)
+        return X, Y, y, sample_weight, network, loss, rng
+
+    def _random_generator(self, incremental):
+        # partial_fit continues the run's own generator, so that a sequence of
+        # calls (or a pickled and restored model) shuffles exactly as one run.
+        state = getattr(self, "_training_state", None)
+        if incremental and state is not None:
+            return state.rng
+        return check_random_state(self.random_state)
+
+    def _network(self, n_features, n_outputs, dtype, loss, first_pass, rng):
+        units = (n_features, *self._hidden_layer_sizes(), n_outputs)
+        network = Network(
+            units,
+            HIDDEN_ACTIVATIONS[self._hidden_activation()],
+            loss.link,
+            fit_intercept=getattr(self, "fit_intercept", True),
+            dtype=dtype,
+        )
+        if first_pass:
+            self._initialize_parameters(network, rng)
+        else:
+            self._check_same_architecture(units)
+            network.set_params(self.coefs_, self.intercepts_)
+        return network
+
+    def _check_same_architecture(self, units):
+        fitted = (self.coefs_[0].shape[0], *(W.shape[1] for W in self.coefs_))
+        if fitted[1:-1] != units[1:-1]:
+            raise ValueError(
+                f"Cannot continue training: hidden_layer_sizes is now {units[1:-1]} but "
+                f"the fitted network has hidden layers {fitted[1:-1]}. "
+                "Set warm_start=False (or call fit) to train a new network."
+            )
+        if fitted[-1] != units[-1]:
+            raise ValueError(
+                f"Cannot continue training: y has {units[-1]} output column(s) but the "
+                f"fitted network has {fitted[-1]}."
+            )
+
+    def _fit_stochastic(self, network, loss, X, Y, y, sample_weight, rng, incremental):
+        state = self._stochastic_state(rng, incremental)
+        if sp.issparse(X):
+            X = X.tocsr()  # mini-batches gather rows
+        validation_score = None
+        if self.early_stopping:
+            X, Y, sample_weight, validation_score = self._hold_out(
+                network, X, Y, y, sample_weight, rng
+            )
+        return fit_stochastic(
+            network, loss, X, Y, sample_weight, state,
+            alpha=self.alpha, batch_size=self._batch_size(X.shape[0]),
+            max_epochs=1 if incremental else self.max_iter, shuffle=self.shuffle,
+            validation_score=validation_score, verbose=bool(self.verbose),
+        )  # fmt: skip
+
+    def _stochastic_state(self, rng, incremental):
+        optimizer_class = SGD if self.solver == "sgd" else Adam
+        state = getattr(self, "_training_state", None)
+        if incremental and state is not None and type(state.optimizer) is optimizer_class:
+            return state
+        if self.solver == "sgd":
+            optimizer = SGD(
+                self.learning_rate_init, self.momentum, self.nesterovs_momentum,
+                self.learning_rate, self.power_t,
+            )  # fmt: skip
+        else:
+            optimizer = Adam(self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon)
+        monitor = StoppingMonitor(self.tol, self.n_iter_no_change, keep_best=self.early_stopping)
+        self._training_state = StochasticState(optimizer, monitor, rng)
+        return self._training_state
+
+    def _hold_out(self, network, X, Y, y, sample_weight, rng):
+        """Split off ``validation_fraction`` for early stopping (stratified for labels)."""
+        stratify = y if is_classifier(self) and y.ndim == 1 else None
+        arrays = (X, Y, y) if sample_weight is None else (X, Y, y, sample_weight)
+        parts = train_test_split(
+            *arrays,
+            test_size=self.validation_fraction,
+            random_state=rng,
+            stratify=stratify,
+        )
+        X_train, X_val, Y_train, _, _, y_val = parts[:6]
+        w_train, w_val = parts[6:] if sample_weight is not None else (None, None)
+        if X_val.shape[0] < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' "
+                "or the size of your dataset."
+            )
+
+        def validation_score():
+            return self._validation_score(network, X_val, y_val, w_val)
+
+        return X_train, Y_train, w_train, validation_score
+
+    def _batch_size(self, n_samples):
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warnings.warn(
+                f"batch_size={self.batch_size} is larger than the number of training "
+                f"samples ({n_samples}); it is clipped to {n_samples}.",
+                UserWarning,
+                stacklevel=4,
+            )
+        return min(self.batch_size, n_samples)
+
+    def _check_result(self, result, incremental):
+        """Turn the engine's report into an error (divergence) or a warning."""
+        if result.divergence is not None:
+            d = result.divergence
+            step = "iteration" if self.solver == "lbfgs" else "epoch"
+            message = (
+                f"Training diverged at {step} {d.epoch}: the loss went from "
+                f"{d.loss_before:.6g} to {d.loss_after:.6g}. {self._divergence_advice()}"
+            )
+            if not result.restored_best:
+                raise ValueError(message)
+            warnings.warn(
+                message + " Stopped and restored the parameters with the best validation score.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        elif not result.converged and not incremental:
+            if self.solver == "lbfgs":
+                message = (
+                    f"lbfgs did not converge in {result.n_iter} iterations "
+                    f"({result.message}). Increase max_iter (currently {self.max_iter}) "
+                    f"or max_fun (currently {self.max_fun}), or scale the data."
+                )
+            else:
+                message = (
+                    f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
+                    "and the optimization hasn't converged yet."
+                )
+            warnings.warn(message, ConvergenceWarning, stacklevel=3)
+
+    def _divergence_advice(self):
+        if self.solver == "lbfgs":
+            return f"Scale X (e.g. with StandardScaler) or increase alpha (currently {self.alpha})."
+        return (
+            f"Reduce learning_rate_init (currently {self.learning_rate_init}) "
+            "or scale X (e.g. with StandardScaler)."
+        )
+
+    def _store(self, network, loss, result, incremental):
+        """Fitted attributes from the trained network and the solver's report."""
+        continuing = incremental or (self.warm_start and hasattr(self, "loss_curve_"))
+        dtype = network.dtype
+        self.coefs_ = list(network.coefs)
+        self.intercepts_ = [
+            np.zeros(W.shape[1], dtype=dtype) if b is None else b
+            for W, b in zip(network.coefs, network.intercepts)
+        ]
+        self.n_layers_ = network.n_layers + 1
+        self.n_outputs_ = network.layer_units[-1]
+        self.out_activation_ = loss.link.name
+        self.loss_ = result.loss
+        self.loss_curve_ = (self.loss_curve_ if continuing else []) + result.loss_curve
+        self.n_iter_ = (self.n_iter_ if incremental else 0) + result.n_iter
+        state = self._training_state
+        self.t_ = 0 if state is None else state.t
+        previous_scores = getattr(self, "validation_scores_", None) if continuing else None
+        self.validation_scores_ = self.best_validation_score_ = None
+        if state is None:
+            self.best_loss_ = min(self.loss_curve_, default=self.loss_)
+        elif self.early_stopping:
+            self.validation_scores_ = (previous_scores or []) + result.validation_scores
+            self.best_validation_score_ = state.monitor.best_score
+            self.best_loss_ = None
+        else:
+            self.best_loss_ = -state.monitor.best_score
+
+    # ---- prediction -------------------------------------------------------------
+
+    def _raw_output(self, X):
+        """The network's raw output ``Z`` (before the link) for new data."""
+        check_is_fitted(self)
+        X = validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=(np.float64, np.float32),
+            reset=False,
+        )
+        return self._inference_network().forward(X)
+
+    def _inference_network(self):
+        return Network.from_arrays(
+            self.coefs_,
+            self.intercepts_,
+            HIDDEN_ACTIVATIONS[self._hidden_activation()],
+            self._make_loss().link,
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+class ClassifierHeadMixin(ClassifierMixin):
+    """Labels in, probabilities out: logistic or softmax link with cross-entropy."""
+
+    @available_if(_stochastic_solver)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Update the model with one epoch over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+        sample_weight : array-like of shape (n_samples,), default=None
+        classes : array-like of shape (n_classes,), default=None
+            Every class that will ever be seen; required on the first call,
+            ignored (if equal) afterwards. Not needed for multilabel ``y``.
+
+        Returns
+        -------
+        self : object
+        """
+        if not hasattr(self, "classes_"):
+            validate_hyperparameters(self)
+            binarizer = LabelBinarizer()
+            y_array = np.asarray(y) if not sp.issparse(y) else y
+            if y_array.ndim == 2 and y_array.shape[1] > 1:
+                binarizer.fit(y)  # multilabel indicator: the columns are the classes
+            elif classes is None:
+                raise ValueError("classes must be passed on the first call to partial_fit.")
+            else:
+                binarizer.fit(classes)
+            self._label_binarizer, self.classes_ = binarizer, binarizer.classes_
+        elif classes is not None and not np.array_equal(
+            np.unique(np.asarray(classes)), self.classes_
+        ):
+            raise ValueError(
+                f"classes={np.unique(np.asarray(classes))!r} is not the same as on the "
+                f"first call to partial_fit ({self.classes_!r})."
+            )
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def _encode_targets(self, y, first_pass, incremental, dtype):
+        check_classification_targets(y)
+        if incremental:
+            unseen = np.setdiff1d(unique_labels(y), self.classes_)
+            if len(unseen):
+                raise ValueError(
+                    f"y has classes {unseen!r} not in classes={self.classes_!r} given "
+                    "on the first call to partial_fit."
+                )
+        elif first_pass:
+            self._label_binarizer = LabelBinarizer().fit(y)
+            self.classes_ = self._label_binarizer.classes_
+            if len(self.classes_) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes in the "
+                    f"data, but the data contains only one class: {self.classes_[0]!r}."
+                )
+        elif set(unique_labels(y)) != set(self.classes_):
+            raise ValueError(
+                "warm_start can only be used where y has the same classes as in the "
+                f"previous call to fit. Previously got {self.classes_!r}, y has "
+                f"{unique_labels(y)!r}."
+            )
+        return self._label_binarizer.transform(y).astype(dtype)
+
+    def _weigh_classes(self, y, sample_weight, incremental, dtype):
+        class_weight = getattr(self, "class_weight", None)
+        if class_weight is not None:
+            if incremental and class_weight == "balanced":
+                raise ValueError(
+                    "class_weight='balanced' is not supported by partial_fit: the class "
+                    "frequencies of the whole data are unknown. Pass a dict instead."
+                )
+            weights = compute_sample_weight(class_weight, y).astype(dtype)
+            sample_weight = weights if sample_weight is None else sample_weight * weights
+        weighted = sample_weight is not None and not incremental and y.ndim == 1
+        if weighted and len(np.unique(y[sample_weight > 0])) < 2:
+            raise ValueError(
+                "Only one class has a positive sample_weight; a classifier needs "
+                "at least 2 classes with positive weight."
+            )
+        return sample_weight
+
+    def _make_loss(self):
+        if self._label_binarizer.y_type_ == "multiclass":
+            return CategoricalCrossEntropy()
+        return BinaryCrossEntropy()
+
+    def _validation_score(self, network, X, y, sample_weight):
+        with np.errstate(all="ignore"):
+            Z = network.forward(X)
+        if not np.isfinite(Z).all():
+            return np.nan
+        y_pred = self._label_binarizer.inverse_transform(Z, threshold=0.0)
+        return accuracy_score(y, y_pred, sample_weight=sample_weight)
+
+    def decision_function(self, X):
+        """Raw scores ``Z`` (logits) of the output layer.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Shape (n_samples,) for binary problems: the logit of ``classes_[1]``.
+        """
+        Z = self._raw_output(X)
+        return Z.ravel() if Z.shape[1] == 1 else Z
+
+    def predict(self, X):
+        """Predicted class labels (the most probable class, or logit > 0 per label).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+        """
+        return self._label_binarizer.inverse_transform(self._raw_output(X), threshold=0.0)
+
+    def predict_proba(self, X):
+        """Probability of each class (of each label, for multilabel targets).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``.
+        """
+        Z = self._raw_output(X)
+        link = self._make_loss().link
+        if self._label_binarizer.y_type_ == "binary":
+            Z = np.hstack([-Z, Z])  # logit of classes_[0] is minus that of classes_[1]
+        return link.forward(Z)
+
+    def predict_log_proba(self, X):
+        """Log of :meth:`predict_proba`, computed from the logits (finite when saturated).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        Z = self._raw_output(X)
+        link = self._make_loss().link
+        if self._label_binarizer.y_type_ == "binary":
+            Z = np.hstack([-Z, Z])
+        return link.log_forward(Z)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class RegressorHeadMixin(RegressorMixin):
+    """Real targets: identity + squared error, or exp + Poisson deviance."""
+
+    @available_if(_stochastic_solver)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Update the model with one epoch over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def _encode_targets(self, y, first_pass, incremental, dtype):
+        if self._loss_name() == "poisson" and (y < 0).any():
+            raise ValueError(
+                "loss='poisson' requires y >= 0 (counts or rates); got negative values."
+            )
+        return y.reshape(y.shape[0], -1).astype(dtype)
+
+    def _weigh_classes(self, y, sample_weight, incremental, dtype):
+        return sample_weight
+
+    def _loss_name(self):
+        return getattr(self, "loss", "squared_error")
+
+    def _make_loss(self):
+        return PoissonDeviance() if self._loss_name() == "poisson" else SquaredError()
+
+    def _validation_score(self, network, X, y, sample_weight):
+        with np.errstate(all="ignore"):
+            y_pred = network.predict(X)
+        if not np.isfinite(y_pred).all():
+            return np.nan
+        return r2_score(y, y_pred.reshape(y.shape), sample_weight=sample_weight)
+
+    def predict(self, X):
+        """Predicted target values.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        """
+        A = self._make_loss().link.forward(self._raw_output(X))
+        return A.ravel() if A.shape[1] == 1 else A
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.positive_only = self._loss_name() == "poisson"
+        return tags

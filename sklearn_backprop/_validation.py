@@ -1,0 +1,111 @@
+"""Checks of hyperparameters and sample weights, run at ``fit`` (never in ``__init__``).
+
+Numbers go through scikit-learn's public ``check_scalar``, so a bad value gets
+scikit-learn's own message ("alpha == -1, must be >= 0."); options and
+shapes get a message in the same spirit naming the parameter and what it got.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils import check_array, check_scalar
+
+# name: (type, min, max, which boundaries are allowed)
+_NUMBERS = {
+    "alpha": (Real, 0, None, "left"),
+    "learning_rate_init": (Real, 0, None, "neither"),
+    "power_t": (Real, 0, None, "left"),
+    "max_iter": (Integral, 1, None, "left"),
+    "tol": (Real, 0, None, "left"),
+    "momentum": (Real, 0, 1, "both"),
+    "validation_fraction": (Real, 0, 1, "neither"),
+    "beta_1": (Real, 0, 1, "left"),
+    "beta_2": (Real, 0, 1, "left"),
+    "epsilon": (Real, 0, None, "neither"),
+    "max_fun": (Integral, 1, None, "left"),
+}
+_OPTIONS = {
+    "activation": ("identity", "logistic", "tanh", "relu"),
+    "solver": ("lbfgs", "sgd", "adam"),
+    "learning_rate": ("constant", "invscaling", "adaptive"),
+    "loss": ("squared_error", "poisson"),
+}
+_BOOLEANS = (
+    "shuffle",
+    "warm_start",
+    "nesterovs_momentum",
+    "early_stopping",
+    "fit_intercept",
+)
+
+
+def validate_hyperparameters(estimator):
+    """Raise a ValueError or TypeError naming the first invalid hyperparameter."""
+    params = estimator.get_params()
+    for name, (kind, low, high, closed) in _NUMBERS.items():
+        if name in params:
+            _check_number(params[name], name, kind, low, high, closed)
+    for name, options in _OPTIONS.items():
+        if name in params and not (isinstance(params[name], str) and params[name] in options):
+            raise ValueError(f"{name} must be one of {options}; got {params[name]!r}.")
+    for name in _BOOLEANS:
+        if name in params and not isinstance(params[name], (bool, np.bool_)):
+            raise TypeError(f"{name} must be a bool; got {params[name]!r}.")
+    if "batch_size" in params and params["batch_size"] != "auto":
+        _check_number(params["batch_size"], "batch_size", Integral, 1, None, "left")
+    if "n_iter_no_change" in params and params["n_iter_no_change"] != np.inf:
+        _check_number(params["n_iter_no_change"], "n_iter_no_change", Integral, 1, None, "left")
+    if "hidden_layer_sizes" in params:
+        hidden_layer_sizes(params["hidden_layer_sizes"])
+    if params.get("class_weight") not in (None, "balanced") and not isinstance(
+        params.get("class_weight"), dict
+    ):
+        raise ValueError(
+            f"class_weight must be None, 'balanced' or a dict; got {params['class_weight']!r}."
+        )
+
+
+def _check_number(value, name, kind, low, high, closed):
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an instance of {kind.__name__}, not bool.")
+    check_scalar(value, name, kind, min_val=low, max_val=high, include_boundaries=closed)
+
+
+def hidden_layer_sizes(value):
+    """``hidden_layer_sizes`` as a tuple of positive ints (an int means one layer)."""
+    sizes = (value,) if isinstance(value, Integral) else value
+    try:
+        sizes = tuple(sizes)
+    except TypeError:
+        raise TypeError(
+            f"hidden_layer_sizes must be an int or a sequence of ints; got {value!r}."
+        ) from None
+    for size in sizes:
+        if isinstance(size, (bool, np.bool_)) or not isinstance(size, Integral) or size < 1:
+            raise ValueError(f"hidden_layer_sizes must hold positive integers; got {value!r}.")
+    return tuple(int(size) for size in sizes)
+
+
+def check_sample_weight(sample_weight, n_samples, dtype):
+    """Validated sample weights as a new array of ``dtype`` (the input is never mutated).
+
+    Raises a ValueError for a wrong shape, a non-finite, negative or all-zero weight.
+    """
+    if sample_weight is None:
+        return None
+    if np.ndim(sample_weight) == 0:
+        sample_weight = np.full(n_samples, sample_weight)
+    sample_weight = check_array(
+        sample_weight,
+        ensure_2d=False,
+        dtype=dtype,
+        input_name="sample_weight",
+        copy=True,
+    )
+    if sample_weight.ndim != 1 or sample_weight.shape[0] != n_samples:
+        raise ValueError(f"sample_weight.shape == {sample_weight.shape}, expected ({n_samples},)!")
+    if (sample_weight < 0).any():
+        raise ValueError("sample_weight must be non-negative; got negative values.")
+    if not sample_weight.any():
+        raise ValueError("sample_weight must not be all zero: nothing to learn from.")
+    return sample_weight

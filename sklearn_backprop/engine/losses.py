@@ -1,0 +1,180 @@
+"""Losses, each paired with its output link (its canonical inverse link).
+
+A loss *has* a link: the function that turns the network's raw output ``Z``
+into a prediction ``A`` (identity for a real value, logistic for a probability,
+softmax for a distribution over classes, exp for a rate). Every loss has the
+same two methods:
+
+``value(Y, Z, sample_weight)``
+    the weighted mean loss, computed from the raw output ``Z`` so that nothing
+    overflows and nothing takes ``log(0)``;
+``gradient(Y, A, sample_weight)``
+    ``dL/dZ``, the gradient of that mean w.r.t. the raw output, from ``A``.
+
+Weighting and averaging happen once, here in :class:`Loss`; a concrete loss
+only says what one sample costs (``pointwise``).
+
+Why one gradient serves every loss
+----------------------------------
+Each loss below is the negative log-likelihood of an exponential-family
+distribution whose mean is ``A = link(Z)``, and each link is that family's
+*canonical* link. For such a pair the chain rule collapses::
+
+    dL/dZ = dL/dA * dA/dZ = A - Y          (per sample, per output)
+
+- squared error, identity:   d/dz 0.5 (z - y)^2                 = z - y
+- binary cross-entropy, logistic: d/dz [log(1 + e^z) - y z]     = expit(z) - y
+- categorical cross-entropy, softmax: d/dz_k [logsumexp(z) - y.z] = softmax(z)_k - y_k
+- half Poisson deviance, exp: d/dz [e^z - y z]                   = e^z - y
+
+The loss is a weighted mean over samples, so each row is multiplied by
+``w_i / sum(w)``: ``dZ = (A - Y) * w / sum(w)``.
+"""
+
+import numpy as np
+from scipy.special import logsumexp, xlogy
+
+from .activations import Exp, Identity, Logistic, Softmax
+
+
+class Loss:
+    """Weighted mean of a per-sample loss; subclasses set ``link`` and ``pointwise``.
+
+    Notes
+    -----
+    value:     L = sum_i w_i * l(y_i, z_i) / sum_i w_i      (w_i = 1 if unweighted)
+    gradient:  dL/dZ = (A - Y) * w / sum(w),   A = link(Z)
+    """
+
+    link = None
+    name = None
+
+    def pointwise(self, Y, Z):
+        """Loss of each sample, summed over outputs: ndarray of shape (n_samples,)."""
+        raise NotImplementedError
+
+    def value(self, Y, Z, sample_weight=None):
+        """Weighted mean loss from the raw output.
+
+        Parameters
+        ----------
+        Y : ndarray of shape (n_samples, n_outputs)
+            Targets (one-hot or 0/1 indicators for classification).
+        Z : ndarray of shape (n_samples, n_outputs)
+            Raw network output, before the link.
+        sample_weight : ndarray of shape (n_samples,), default=None
+            Non-negative weights with a positive sum.
+
+        Returns
+        -------
+        loss : float
+        """
+        per_sample = self.pointwise(Y, Z)
+        if sample_weight is None:
+            return float(per_sample.mean())
+        return float(per_sample @ sample_weight / sample_weight.sum())
+
+    def gradient(self, Y, A, sample_weight=None, out=None):
+        """Gradient of :meth:`value` w.r.t. the raw output ``Z``, given ``A = link(Z)``.
+
+        Parameters
+        ----------
+        Y : ndarray of shape (n_samples, n_outputs)
+        A : ndarray of shape (n_samples, n_outputs)
+            The prediction, ``link.forward(Z)``.
+        sample_weight : ndarray of shape (n_samples,), default=None
+        out : ndarray of shape (n_samples, n_outputs), default=None
+            Where to write the result (may be ``A`` itself).
+
+        Returns
+        -------
+        dZ : ndarray of shape (n_samples, n_outputs)
+        """
+        # Canonical link: dL/dZ = A - Y for every loss here (see module docstring).
+        dZ = np.subtract(A, Y, out=out)
+        if sample_weight is None:
+            dZ *= 1.0 / len(dZ)
+        else:
+            dZ *= (sample_weight / sample_weight.sum())[:, np.newaxis]
+        return dZ
+
+
+class SquaredError(Loss):
+    """Half the squared error, summed over outputs: the loss of least squares.
+
+    Notes
+    -----
+    link:       A = Z (identity)
+    pointwise:  l(y, z) = 0.5 * sum_k (z_k - y_k)**2
+
+    The 1/2 makes ``dl/dz = z - y``; summing (not averaging) over outputs
+    keeps each output's problem the same as a separate single-output fit, so
+    multi-output regression reaches the same optimum as ``Ridge``.
+    """
+
+    link = Identity()
+    name = "squared_error"
+
+    def pointwise(self, Y, Z):
+        residual = Z - Y
+        return 0.5 * np.einsum("ij,ij->i", residual, residual)
+
+
+class BinaryCrossEntropy(Loss):
+    """Binary cross-entropy (log loss) of independent 0/1 outputs, from logits.
+
+    Used for binary and multilabel classification.
+
+    Notes
+    -----
+    link:       A = 1 / (1 + exp(-Z)) (logistic)
+    pointwise:  l(y, z) = sum_k [log(1 + exp(z_k)) - y_k * z_k]
+
+    This equals ``-y log(a) - (1 - y) log(1 - a)`` but ``logaddexp(0, z)``
+    never overflows and never takes ``log(0)``, however saturated ``a`` is.
+    """
+
+    link = Logistic()
+    name = "binary_log_loss"
+
+    def pointwise(self, Y, Z):
+        return (np.logaddexp(0, Z) - Y * Z).sum(axis=1)
+
+
+class CategoricalCrossEntropy(Loss):
+    """Categorical cross-entropy (multinomial log loss), from logits.
+
+    Notes
+    -----
+    link:       A = softmax(Z)
+    pointwise:  l(y, z) = logsumexp(z) - sum_k y_k * z_k
+
+    For a one-hot ``y`` this is ``-log(a_true)``; ``logsumexp`` shifts by the
+    row maximum, so it stays finite for any logits.
+    """
+
+    link = Softmax()
+    name = "log_loss"
+
+    def pointwise(self, Y, Z):
+        return logsumexp(Z, axis=1) - np.einsum("ij,ij->i", Y, Z)
+
+
+class PoissonDeviance(Loss):
+    """Half the Poisson deviance, summed over outputs: for counts and rates.
+
+    Notes
+    -----
+    link:       A = exp(Z) (log link)
+    pointwise:  l(y, z) = sum_k [exp(z_k) - y_k * z_k + y_k * log(y_k) - y_k]
+
+    The last two terms do not depend on ``z``; they make a perfect prediction
+    cost 0, as in scikit-learn's MLPRegressor. Requires ``y >= 0``.
+    """
+
+    link = Exp()
+    name = "poisson"
+
+    def pointwise(self, Y, Z):
+        rate = self.link.forward(Z.copy())
+        return (rate - Y * Z + xlogy(Y, Y) - Y).sum(axis=1)

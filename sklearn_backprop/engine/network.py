@@ -1,0 +1,252 @@
+"""Dense layers and the network that stacks them: forward and backward passes.
+
+All weights and biases of a network live in one flat vector, ``Network.params``,
+laid out ``[W_0, ..., W_L-1, b_0, ..., b_L-1]``; each layer's ``W`` and ``b`` are
+views into it. Three things get simpler for it: L-BFGS sees exactly the vector
+it optimises (no packing per call), an optimizer updates every parameter with a
+handful of vector operations however many layers there are, and the L2 penalty
+(weights only, not biases) is one dot product over the leading block.
+
+The gradient uses the same layout: a :class:`Workspace` holds a flat gradient
+vector with per-layer views, plus the per-layer activation and delta buffers
+for one batch size, so a training loop allocates nothing per batch.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+
+def _matmul(X, W, out):
+    """``out = X @ W`` for a dense or sparse ``X``, written into ``out``."""
+    if sp.issparse(X):
+        out[...] = X @ W
+        return out
+    return np.matmul(X, W, out=out)
+
+
+class Dense:
+    """A fully connected layer: ``Z = X @ W + b``.
+
+    Parameters
+    ----------
+    W : ndarray of shape (fan_in, fan_out)
+        Weights, a view into the network's flat parameter vector.
+    b : ndarray of shape (fan_out,) or None
+        Bias (a view as well), or None for a layer without intercept.
+
+    Notes
+    -----
+    forward:   Z = X @ W + b
+    backward:  dW = X.T @ dZ,   db = sum_i dZ[i],   dX = dZ @ W.T
+    """
+
+    def __init__(self, W, b=None):
+        self.W = W
+        self.b = b
+
+    def forward(self, X, out=None):
+        """Pre-activation ``Z`` of the batch ``X`` (into ``out`` if given)."""
+        if out is None:
+            Z = X @ self.W
+            Z = np.asarray(Z)
+        else:
+            Z = _matmul(X, self.W, out)
+        if self.b is not None:
+            Z += self.b
+        return Z
+
+    def backward(self, X, dZ, dW, db, dX=None):
+        """Fill ``dW`` and ``db`` from the input ``X`` and ``dZ``; ``dX`` if asked."""
+        if sp.issparse(X):
+            dW[...] = X.T @ dZ
+        else:
+            np.matmul(X.T, dZ, out=dW)
+        if db is not None:
+            np.sum(dZ, axis=0, out=db)
+        if dX is not None:
+            np.matmul(dZ, self.W.T, out=dX)
+        return dX
+
+
+class Network:
+    """A stack of dense layers with one hidden activation and an output link.
+
+    Zero hidden layers is a valid network: with an identity link it is linear
+    regression, with a logistic link logistic regression. Hidden layers only
+    add expressive power through a non-linear ``activation``; with the
+    identity, ``X @ W0 @ W1 = X @ (W0 @ W1)`` and the stack is linear again.
+
+    Parameters
+    ----------
+    layer_units : sequence of int
+        ``(n_features, *hidden_layer_sizes, n_outputs)``.
+    activation : object with ``forward`` and ``backward``
+        Hidden-layer activation (see ``activations.py``).
+    link : object with ``forward``
+        Output link, taken from the loss.
+    fit_intercept : bool, default=True
+        Whether layers have a bias.
+    dtype : {np.float64, np.float32}, default=np.float64
+        Dtype of every parameter and buffer.
+
+    Attributes
+    ----------
+    params : ndarray of shape (n_params,)
+        Every weight then every bias, flat.
+    coefs, intercepts : list of ndarray
+        Per-layer views into ``params`` (``intercepts`` holds None entries
+        when ``fit_intercept=False``).
+    n_coef : int
+        Length of the leading block of ``params`` that holds weights.
+    """
+
+    def __init__(self, layer_units, activation, link, fit_intercept=True, dtype=np.float64):
+        self.layer_units = tuple(int(u) for u in layer_units)
+        self.activation = activation
+        self.link = link
+        self.fit_intercept = fit_intercept
+        self.dtype = np.dtype(dtype)
+        fan = list(zip(self.layer_units[:-1], self.layer_units[1:]))
+        self.n_coef = sum(i * o for i, o in fan)
+        n_bias = sum(o for _, o in fan) if fit_intercept else 0
+        self.params = np.zeros(self.n_coef + n_bias, dtype=self.dtype)
+        self.coefs, self.intercepts = self.unflatten(self.params)
+        self.layers = [Dense(W, b) for W, b in zip(self.coefs, self.intercepts)]
+
+    @classmethod
+    def from_arrays(cls, coefs, intercepts, activation, link):
+        """A network over existing per-layer arrays, for prediction only.
+
+        No flat ``params`` vector is built (and nothing is copied), so it is
+        cheap enough to create at every ``predict`` call.
+        """
+        network = cls.__new__(cls)
+        network.layer_units = (coefs[0].shape[0], *(W.shape[1] for W in coefs))
+        network.activation, network.link = activation, link
+        network.layers = [Dense(W, b) for W, b in zip(coefs, intercepts)]
+        network.params = None
+        return network
+
+    @property
+    def n_layers(self):
+        """Number of dense layers (hidden layers + 1)."""
+        return len(self.layer_units) - 1
+
+    def unflatten(self, flat):
+        """Per-layer views ``(coefs, intercepts)`` of a vector laid out like ``params``."""
+        coefs, intercepts, start = [], [], 0
+        for fan_in, fan_out in zip(self.layer_units[:-1], self.layer_units[1:]):
+            end = start + fan_in * fan_out
+            coefs.append(flat[start:end].reshape(fan_in, fan_out))
+            start = end
+        for fan_out in self.layer_units[1:]:
+            if not self.fit_intercept:
+                intercepts.append(None)
+                continue
+            intercepts.append(flat[start : start + fan_out])
+            start += fan_out
+        return coefs, intercepts
+
+    def set_params(self, coefs, intercepts):
+        """Copy per-layer arrays into ``params`` (e.g. a user's ``coefs_``)."""
+        for W, new in zip(self.coefs, coefs):
+            W[...] = new
+        for b, new in zip(self.intercepts, intercepts):
+            if b is not None:
+                b[...] = new
+
+    def initialize(self, rng):
+        """Glorot-uniform initialisation, drawn as scikit-learn's MLP draws it.
+
+        For each layer in turn, ``W`` then ``b`` are drawn uniformly from
+        ``[-bound, bound]`` with ``bound = sqrt(factor / (fan_in + fan_out))``,
+        ``factor = 2`` for a logistic hidden activation and 6 otherwise. The
+        same ``rng`` (a ``numpy.random.RandomState`` or ``Generator``) with the
+        same seed gives scikit-learn's MLP starting point.
+        """
+        factor = getattr(self.activation, "glorot_factor", 6.0)
+        for (fan_in, fan_out), W, b in zip(
+            zip(self.layer_units[:-1], self.layer_units[1:]),
+            self.coefs,
+            self.intercepts,
+        ):
+            bound = np.sqrt(factor / (fan_in + fan_out))
+            W[...] = rng.uniform(-bound, bound, (fan_in, fan_out))
+            b_init = rng.uniform(-bound, bound, fan_out)
+            if b is not None:
+                b[...] = b_init
+        return self
+
+    def forward(self, X, workspace=None):
+        """Raw output ``Z`` of the last layer (before the link).
+
+        With a ``workspace``, every layer writes into its buffer there and the
+        hidden activations stay in place for :meth:`backward`; without one,
+        fresh arrays are allocated (prediction).
+        """
+        n = X.shape[0]
+        A = X
+        for i, layer in enumerate(self.layers):
+            out = None if workspace is None else workspace.outputs[i][:n]
+            Z = layer.forward(A, out=out)
+            if i < self.n_layers - 1:
+                A = self.activation.forward(Z)
+        return Z
+
+    def predict(self, X):
+        """Prediction ``A = link(Z)`` for new data."""
+        return self.link.forward(self.forward(X))
+
+    def backward(self, X, dZ, workspace):
+        """Backpropagate ``dZ`` (gradient w.r.t. the raw output) to every parameter.
+
+        Fills ``workspace.grad`` (same layout as ``params``) and returns it.
+        Must follow a :meth:`forward` of the same ``X`` with the same workspace.
+
+        Notes
+        -----
+        For layer l, from the last down to the first:
+            dW_l = A_l-1.T @ dZ_l,   db_l = sum_i dZ_l[i]
+            dA_l-1 = dZ_l @ W_l.T,   dZ_l-1 = dA_l-1 * f'(Z_l-1)   (via f's backward)
+        with A_-1 = X. The input gradient dX of the first layer is never needed.
+        """
+        n = X.shape[0]
+        for i in range(self.n_layers - 1, -1, -1):
+            A_in = X if i == 0 else workspace.outputs[i - 1][:n]
+            dA_in = None if i == 0 else workspace.deltas[i - 1][:n]
+            self.layers[i].backward(
+                A_in, dZ, workspace.grad_coefs[i], workspace.grad_intercepts[i], dA_in
+            )
+            if i > 0:
+                dZ = self.activation.backward(A_in, dA_in)
+        return workspace.grad
+
+
+class Workspace:
+    """Reusable buffers for forward and backward passes on up to ``n_rows`` samples.
+
+    Parameters
+    ----------
+    network : Network
+    n_rows : int
+        Largest batch the buffers must hold; smaller batches use leading rows.
+
+    Attributes
+    ----------
+    outputs : list of ndarray
+        Per layer, ``(n_rows, units)``: hidden activations, then the raw output.
+    deltas : list of ndarray
+        Per hidden layer, ``(n_rows, units)``: the backpropagated gradient.
+    grad : ndarray of shape (n_params,)
+        Gradient of the objective, laid out like ``network.params``.
+    grad_coefs, grad_intercepts : list of ndarray
+        Per-layer views into ``grad``.
+    """
+
+    def __init__(self, network, n_rows):
+        dtype = network.dtype
+        self.n_rows = n_rows
+        self.outputs = [np.empty((n_rows, u), dtype=dtype) for u in network.layer_units[1:]]
+        self.deltas = [np.empty((n_rows, u), dtype=dtype) for u in network.layer_units[1:-1]]
+        self.grad = np.zeros_like(network.params)
+        self.grad_coefs, self.grad_intercepts = network.unflatten(self.grad)

@@ -1,0 +1,164 @@
+"""The training objective and its gradient: what every solver calls.
+
+One objective for every model::
+
+    J(params) = sum_i w_i * l(y_i, z_i) / sum_i w_i  +  0.5 * alpha * sum_l ||W_l||^2 / sum_i w_i
+
+(``w_i = 1`` without sample weights, so ``sum_i w_i = n``; biases are not
+penalised). This is scikit-learn's MLP objective, and with it ``alpha`` is the
+``alpha`` of ``Ridge`` and the ``1 / C`` of ``LogisticRegression``: multiply
+J by ``sum_i w_i`` and it is their objective. On a mini-batch, ``i`` runs over
+the batch, as in scikit-learn's MLP.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+from .losses import SquaredError
+from .network import Workspace
+
+
+def value_and_gradient(network, X, Y, loss, alpha=0.0, sample_weight=None, workspace=None):
+    """Objective value and its gradient w.r.t. ``network.params`` (backpropagation).
+
+    Parameters
+    ----------
+    network : Network
+        Evaluated at its current ``params``.
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_outputs)
+    loss : Loss
+        Its link must be ``network.link``.
+    alpha : float, default=0.0
+        L2 penalty strength.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Weights with a positive sum.
+    workspace : Workspace, default=None
+        Buffers to reuse; one is allocated when None or too small.
+
+    Returns
+    -------
+    value : float
+    grad : ndarray of shape (n_params,)
+        ``workspace.grad``: overwritten by the next call; copy it to keep it.
+
+    Notes
+    -----
+    forward:   Z = network.forward(X);  A = link(Z)
+    loss:      J = loss.value(Y, Z, w) + 0.5 * alpha * ||W||^2 / sum(w)
+    backward:  dZ = (A - Y) * w / sum(w);  network.backward(X, dZ)
+    penalty:   dJ/dW += alpha * W / sum(w)
+    """
+    n_samples = X.shape[0]
+    if workspace is None or workspace.n_rows < n_samples:
+        workspace = Workspace(network, n_samples)
+    weight_sum = n_samples if sample_weight is None else float(sample_weight.sum())
+
+    Z = network.forward(X, workspace)
+    # The loss reads the raw output; then Z's buffer becomes A, then dZ.
+    value = loss.value(Y, Z, sample_weight)
+    A = network.link.forward(Z)
+    dZ = loss.gradient(Y, A, sample_weight, out=A)
+    grad = network.backward(X, dZ, workspace)
+
+    if alpha:
+        W = network.params[: network.n_coef]
+        value += 0.5 * alpha * float(W @ W) / weight_sum
+        grad[: network.n_coef] += (alpha / weight_sum) * W
+    return value, grad
+
+
+class LeastSquaresObjective:
+    """The same objective for squared error with no hidden layer, from X.T X.
+
+    With an identity link and no hidden layer the loss is quadratic in
+    ``theta = [W; b]``, and it depends on the data only through the Gram
+    matrix ``G = Xa.T D Xa``, ``B = Xa.T D Y`` and ``yy = sum_i w_i ||y_i||^2``
+    (``Xa = [X, 1]``, ``D = diag(w)``). Computing them once costs about one
+    pass of backprop's matrix products; afterwards every evaluation costs
+    ``O(n_features^2)`` instead of ``O(n_samples * n_features)``.
+
+    Notes
+    -----
+    value:  J = (tr(theta.T G theta) - 2 tr(theta.T B) + yy) / (2 sum(w)) + penalty
+    grad:   dJ/dtheta = (G theta - B) / sum(w) + alpha * [W; 0] / sum(w)
+    """
+
+    #: Use this form only when G is small next to X.
+    max_features = 2048
+
+    def __init__(self, network, X, Y, alpha=0.0, sample_weight=None):
+        self.network = network
+        self.alpha = alpha
+        self.weight_sum = X.shape[0] if sample_weight is None else float(sample_weight.sum())
+        self.G, self.B, self.yy = _gram(X, Y, sample_weight, network.fit_intercept)
+        self.grad = np.zeros_like(network.params)
+
+    @classmethod
+    def applies(cls, network, loss, X):
+        """Whether ``network`` + ``loss`` on ``X`` is a least-squares problem worth it."""
+        n_samples, n_features = X.shape
+        return (
+            network.n_layers == 1
+            and isinstance(loss, SquaredError)
+            and n_features < cls.max_features
+            and n_samples > n_features
+        )
+
+    def _theta(self, flat):
+        # [W; b] as one (n_features [+ 1], n_outputs) matrix, from the flat layout.
+        coefs, intercepts = self.network.unflatten(flat)
+        if intercepts[0] is None:
+            return coefs[0]
+        return np.vstack([coefs[0], intercepts[0][np.newaxis]])
+
+    def __call__(self):
+        """Value and gradient at ``network.params``, like :func:`value_and_gradient`."""
+        theta = self._theta(self.network.params)
+        G_theta = self.G @ theta
+        value = (np.einsum("ij,ij->", theta, G_theta - 2 * self.B) + self.yy) / (
+            2 * self.weight_sum
+        )
+        d_theta = (G_theta - self.B) / self.weight_sum
+        coefs, intercepts = self.network.unflatten(self.grad)
+        n_features = coefs[0].shape[0]
+        coefs[0][...] = d_theta[:n_features]
+        if intercepts[0] is not None:
+            intercepts[0][...] = d_theta[n_features]
+        if self.alpha:
+            W = self.network.params[: self.network.n_coef]
+            value += 0.5 * self.alpha * float(W @ W) / self.weight_sum
+            self.grad[: self.network.n_coef] += (self.alpha / self.weight_sum) * W
+        return float(value), self.grad
+
+
+def _gram(X, Y, sample_weight, fit_intercept, chunk_rows=4096):
+    """``G = Xa.T D Xa``, ``B = Xa.T D Y``, ``yy``; weighted rows in chunks, not a copy of X."""
+    n_samples, n_features = X.shape
+    size = n_features + int(fit_intercept)
+    G = np.zeros((size, size), dtype=Y.dtype)
+    B = np.zeros((size, Y.shape[1]), dtype=Y.dtype)
+    w = np.ones(n_samples, dtype=Y.dtype) if sample_weight is None else sample_weight
+    for start in range(0, n_samples, chunk_rows):
+        rows = slice(start, start + chunk_rows)
+        Xc, Yc, wc = X[rows], Y[rows], w[rows]
+        if sample_weight is None:
+            WXc = Xc  # ``Xc.T @ Xc`` lets BLAS use its symmetric product
+        elif sp.issparse(Xc):
+            WXc = sp.diags_array(wc) @ Xc
+        else:
+            WXc = Xc * wc[:, np.newaxis]
+        G[:n_features, :n_features] += _dense(Xc.T @ WXc)
+        B[:n_features] += _dense(WXc.T @ Yc)
+        if fit_intercept:
+            column_sums = _dense(WXc.sum(axis=0)).ravel()
+            G[n_features, :n_features] += column_sums
+            G[:n_features, n_features] += column_sums
+            G[n_features, n_features] += wc.sum()
+            B[n_features] += wc @ Yc
+    yy = float(np.einsum("i,ij,ij->", w, Y, Y))
+    return G, B, yy
+
+
+def _dense(M):
+    return M.toarray() if sp.issparse(M) else np.asarray(M)

@@ -1,0 +1,411 @@
+"""Training: the mini-batch loop of the stochastic solvers, and L-BFGS.
+
+Both solvers minimise the same objective (``objective.py``) and report what
+happened in a :class:`TrainingResult`: the engine reports, the estimator turns
+the report into attributes, warnings and errors.
+
+The stochastic loop reads as a table of contents::
+
+    for each epoch:
+        for each mini-batch:  value_and_gradient -> optimizer.step
+        record the epoch loss; stop if it diverged
+        score the epoch (minus the training loss, or a validation score)
+        ask the stopping monitor; on a plateau ask the optimizer to adapt, else stop
+
+Everything random (shuffling) draws from one generator kept in
+:class:`StochasticState`, with the optimizer and the monitor, so a run can be
+paused (``partial_fit``, pickling) and resumed bit for bit.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.optimize
+import scipy.sparse as sp
+
+from .network import Workspace
+from .objective import LeastSquaresObjective, value_and_gradient
+
+#: An epoch loss this many times above the starting loss (or above 1) is a blow-up.
+DIVERGENCE_FACTOR = 1e4
+
+#: L-BFGS stops when the objective's relative decrease falls below this
+#: (scikit-learn's LogisticRegression uses the same value).
+LBFGS_FTOL = 64 * np.finfo(float).eps
+
+
+@dataclass
+class Divergence:
+    """Where training blew up: the epoch (or L-BFGS iteration) and the losses around it."""
+
+    epoch: int
+    loss_before: float
+    loss_after: float
+
+
+@dataclass
+class TrainingResult:
+    """What one call to a solver did.
+
+    Attributes
+    ----------
+    n_iter : int
+        Epochs (stochastic) or iterations (L-BFGS) run in this call.
+    loss : float
+        Objective at the end (the last epoch's mean mini-batch loss for SGD/Adam).
+    loss_curve : list of float
+        One entry per epoch or iteration of this call.
+    validation_scores : list of float or None
+        Per epoch, when a validation score was given.
+    converged : bool
+        Whether the stopping criterion (not an iteration limit) ended training.
+    message : str
+        Why training ended.
+    divergence : Divergence or None
+        Set when the loss or the parameters stopped being finite or exploded.
+    restored_best : bool
+        Whether the parameters were reset to the best validation checkpoint.
+    """
+
+    n_iter: int = 0
+    loss: float = np.nan
+    loss_curve: list = field(default_factory=list)
+    validation_scores: list | None = None
+    converged: bool = False
+    message: str = ""
+    divergence: Divergence | None = None
+    restored_best: bool = False
+
+
+class StoppingMonitor:
+    """Counts epochs whose score did not beat the best by ``tol``; keeps the best params.
+
+    Parameters
+    ----------
+    tol : float
+        Minimum improvement of the score.
+    patience : int or inf
+        Epochs without improvement tolerated (``n_iter_no_change``).
+    keep_best : bool, default=False
+        Copy the parameters each time the score is the best so far (early stopping).
+
+    Notes
+    -----
+    The score is "higher is better": minus the training loss, or a validation
+    score. A NaN score never counts as an improvement.
+    """
+
+    def __init__(self, tol, patience, keep_best=False):
+        self.tol = tol
+        self.patience = patience
+        self.keep_best = keep_best
+        self.best_score = -np.inf
+        self.best_params = None
+        self.n_bad_epochs = 0
+
+    def update(self, score, params):
+        """Record an epoch's score; return True when patience is exhausted."""
+        if score >= self.best_score + self.tol:
+            self.n_bad_epochs = 0
+        else:
+            self.n_bad_epochs += 1
+        if score > self.best_score:
+            self.best_score = score
+            if self.keep_best:
+                self.best_params = params.copy()
+        return self.n_bad_epochs > self.patience
+
+    def reset_patience(self):
+        """Start counting afresh (after the optimizer adapted its learning rate)."""
+        self.n_bad_epochs = 0
+
+
+@dataclass
+class StochasticState:
+    """What a stochastic run carries between epochs and between calls.
+
+    Attributes
+    ----------
+    optimizer : SGD or Adam
+    monitor : StoppingMonitor
+    rng : numpy.random.RandomState or numpy.random.Generator
+        Draws every shuffle.
+    t : int
+        Samples seen so far (drives the "invscaling" schedule).
+    initial_loss : float or None
+        Loss of the first mini-batch, before any update: the divergence reference.
+    """
+
+    optimizer: object
+    monitor: StoppingMonitor
+    rng: object
+    t: int = 0
+    initial_loss: float | None = None
+
+
+class MiniBatches:
+    """Iterates over ``(X, Y, sample_weight)`` in mini-batches, reshuffled each epoch.
+
+    Shuffling permutes an index array, never ``X``: each batch's rows are
+    gathered into one pre-allocated buffer, so an epoch copies only one
+    batch at a time. Without shuffling (or with a single batch) batches are
+    views of ``X``.
+    """
+
+    def __init__(self, X, Y, sample_weight, batch_size, shuffle, rng):
+        self.X, self.Y, self.sample_weight = X, Y, sample_weight
+        self.n_samples = X.shape[0]
+        self.batch_size = batch_size
+        self.shuffle = shuffle and batch_size < self.n_samples
+        self.rng = rng
+        self.order = np.arange(self.n_samples)
+        if self.shuffle and not sp.issparse(X):
+            self._X_buffer = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
+        self._Y_buffer = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
+
+    def __iter__(self):
+        if self.shuffle:
+            self.rng.shuffle(self.order)
+        for start in range(0, self.n_samples, self.batch_size):
+            stop = min(start + self.batch_size, self.n_samples)
+            if self.shuffle:
+                yield self._gather(self.order[start:stop])
+            else:
+                yield self._slice(slice(start, stop))
+
+    def _slice(self, rows):
+        w = None if self.sample_weight is None else self.sample_weight[rows]
+        return self.X[rows], self.Y[rows], w
+
+    def _gather(self, idx):
+        m = len(idx)
+        if sp.issparse(self.X):
+            X_batch = self.X[idx]
+        else:
+            # mode="clip" lets numpy write straight into ``out`` (no bounds-check buffer).
+            X_batch = np.take(self.X, idx, axis=0, out=self._X_buffer[:m], mode="clip")
+        Y_batch = np.take(self.Y, idx, axis=0, out=self._Y_buffer[:m], mode="clip")
+        w = None if self.sample_weight is None else self.sample_weight[idx]
+        return X_batch, Y_batch, w
+
+
+def fit_stochastic(
+    network,
+    loss,
+    X,
+    Y,
+    sample_weight,
+    state,
+    *,
+    alpha,
+    batch_size,
+    max_epochs,
+    shuffle=True,
+    validation_score=None,
+    verbose=False,
+):
+    """Train ``network`` in place with mini-batch SGD or Adam.
+
+    Parameters
+    ----------
+    network : Network
+    loss : Loss
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_outputs)
+    sample_weight : ndarray of shape (n_samples,) or None
+    state : StochasticState
+        Optimizer, stopping monitor and generator; updated in place.
+    alpha : float
+        L2 penalty (scaled by each mini-batch's weight sum).
+    batch_size : int
+        Between 1 and n_samples.
+    max_epochs : int
+        Epochs to run at most in this call.
+    shuffle : bool, default=True
+    validation_score : callable, default=None
+        ``validation_score() -> float`` (higher is better) on held-out data;
+        when given it drives stopping and the best parameters are restored.
+    verbose : bool, default=False
+        Print ``Iteration k, loss = ...`` after each epoch.
+
+    Returns
+    -------
+    TrainingResult
+    """
+    batches = MiniBatches(X, Y, sample_weight, batch_size, shuffle, state.rng)
+    workspace = Workspace(network, batch_size)
+    result = TrainingResult(validation_scores=None if validation_score is None else [])
+    with np.errstate(all="ignore"):  # non-finite values are detected, not warned about
+        for _ in range(max_epochs):
+            epoch_loss = _run_epoch(network, loss, batches, workspace, state, alpha)
+            _record_epoch(result, state, epoch_loss, batches.n_samples, verbose)
+            result.divergence = _divergence(network, state, result)
+            if result.divergence is not None:
+                break
+            if _should_stop(network, state, result, validation_score, verbose):
+                break
+        else:
+            result.message = f"Maximum number of epochs ({max_epochs}) reached."
+    if state.monitor.keep_best and state.monitor.best_params is not None:
+        network.params[...] = state.monitor.best_params
+        result.restored_best = True
+    return result
+
+
+def _run_epoch(network, loss, batches, workspace, state, alpha):
+    """One pass over the data; returns the weighted mean of the mini-batch objectives."""
+    total, total_weight = 0.0, 0.0
+    for X_batch, Y_batch, w_batch in batches:
+        batch_weight = len(Y_batch) if w_batch is None else float(w_batch.sum())
+        if batch_weight == 0:  # every sample weighs 0: nothing to learn from this batch
+            continue
+        value, grad = value_and_gradient(network, X_batch, Y_batch, loss, alpha, w_batch, workspace)
+        if state.initial_loss is None:
+            state.initial_loss = value
+        state.optimizer.step(network.params, grad)
+        total += value * batch_weight
+        total_weight += batch_weight
+    return total / total_weight
+
+
+def _record_epoch(result, state, epoch_loss, n_samples, verbose):
+    state.t += n_samples
+    result.n_iter += 1
+    result.loss = epoch_loss
+    result.loss_curve.append(epoch_loss)
+    if verbose:
+        print(f"Iteration {result.n_iter}, loss = {epoch_loss:.8f}")
+
+
+def _divergence(network, state, result):
+    """A Divergence if the last epoch's loss or parameters are non-finite or exploded."""
+    loss_after = result.loss_curve[-1]
+    limit = DIVERGENCE_FACTOR * max(state.initial_loss, 1.0)
+    if np.isfinite(loss_after) and loss_after <= limit and np.isfinite(network.params).all():
+        return None
+    before = result.loss_curve[-2] if len(result.loss_curve) > 1 else state.initial_loss
+    result.message = "Training diverged."
+    return Divergence(epoch=result.n_iter, loss_before=before, loss_after=loss_after)
+
+
+def _should_stop(network, state, result, validation_score, verbose):
+    """Score the epoch, update the monitor and the schedule; True to end training."""
+    if validation_score is None:
+        score = -result.loss
+    else:
+        score = validation_score()
+        result.validation_scores.append(score)
+        if verbose:
+            print(f"Validation score: {score:.6f}")
+    patience_exhausted = state.monitor.update(score, network.params)
+    state.optimizer.end_epoch(state.t)
+    if not patience_exhausted:
+        return False
+    what = "Training loss" if validation_score is None else "Validation score"
+    message = (
+        f"{what} did not improve more than tol={state.monitor.tol:f} "
+        f"for {state.monitor.patience} consecutive epochs."
+    )
+    if state.optimizer.on_plateau():
+        state.monitor.reset_patience()
+        if verbose:
+            print(f"{message} Setting learning rate to {state.optimizer.learning_rate:f}")
+        return False
+    result.converged, result.message = True, message
+    if verbose:
+        print(f"{message} Stopping.")
+    return True
+
+
+def fit_lbfgs(
+    network,
+    loss,
+    X,
+    Y,
+    sample_weight,
+    *,
+    alpha,
+    max_iter,
+    max_fun,
+    tol,
+    ftol=LBFGS_FTOL,
+    verbose=False,
+):
+    """Train ``network`` in place with L-BFGS-B on the full-batch objective.
+
+    Parameters
+    ----------
+    network, loss, X, Y, sample_weight, alpha
+        As for :func:`fit_stochastic`.
+    max_iter : int
+        Maximum number of L-BFGS iterations.
+    max_fun : int
+        Maximum number of objective evaluations.
+    tol : float
+        ``gtol``: stop when every gradient entry is at most ``tol`` in magnitude.
+    ftol : float, default=64 * machine epsilon
+        Stop when the relative decrease of the objective is at most ``ftol``
+        (scikit-learn's LogisticRegression uses the same value).
+    verbose : bool, default=False
+        Print ``Iteration k, loss = ...`` after each iteration.
+
+    Returns
+    -------
+    TrainingResult
+        ``loss_curve`` holds the objective after each iteration.
+    """
+    objective = _full_batch_objective(network, loss, X, Y, alpha, sample_weight)
+    result = TrainingResult()
+    first_values = []
+
+    def fun(x):
+        network.params[...] = x
+        value, grad = objective()
+        if not first_values:
+            first_values.append(value)
+        # scipy keeps references to the gradients it is given: hand it a copy.
+        return value, grad.astype(np.float64)
+
+    def callback(intermediate_result):
+        result.loss_curve.append(float(intermediate_result.fun))
+        if verbose:
+            print(f"Iteration {len(result.loss_curve)}, loss = {result.loss_curve[-1]:.8f}")
+        if not np.isfinite(intermediate_result.fun):
+            raise StopIteration
+
+    with np.errstate(all="ignore"):
+        solution = scipy.optimize.minimize(
+            fun,
+            network.params.astype(np.float64),
+            method="L-BFGS-B",
+            jac=True,
+            callback=callback,
+            options={
+                "maxiter": max_iter,
+                "maxfun": max_fun,
+                "gtol": tol,
+                "ftol": ftol,
+                "maxls": 50,
+            },
+        )
+    network.params[...] = solution.x
+    result.n_iter = min(int(solution.nit), max_iter)
+    result.loss = float(solution.fun)
+    result.converged = solution.status == 0
+    result.message = str(solution.message)
+    if not (np.isfinite(result.loss) and np.isfinite(network.params).all()):
+        before = result.loss_curve[-2] if len(result.loss_curve) > 1 else first_values[0]
+        result.divergence = Divergence(result.n_iter, before, result.loss)
+    return result
+
+
+def _full_batch_objective(network, loss, X, Y, alpha, sample_weight):
+    """A no-argument callable giving (value, gradient) at ``network.params``."""
+    if LeastSquaresObjective.applies(network, loss, X):
+        return LeastSquaresObjective(network, X, Y, alpha, sample_weight)
+    workspace = Workspace(network, X.shape[0])
+
+    def objective():
+        return value_and_gradient(network, X, Y, loss, alpha, sample_weight, workspace)
+
+    return objective

@@ -1,0 +1,155 @@
+"""``check_gradients``: see for yourself that backpropagation computes the gradient."""
+
+import copy
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.exceptions import NotFittedError
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from .engine import value_and_gradient
+from .engine.gradcheck import numerical_gradient
+
+
+@dataclass
+class BlockError:
+    """Worst disagreement within one parameter block (e.g. ``coefs_[0]``)."""
+
+    name: str
+    shape: tuple
+    n_checked: int
+    max_abs_error: float
+    max_rel_error: float
+
+
+@dataclass
+class GradientCheckReport:
+    """Backpropagated vs finite-difference gradient, block by block.
+
+    Attributes
+    ----------
+    blocks : list of BlockError
+    loss : float
+        The objective at the checked parameters.
+    max_rel_error : float
+        Worst relative error over every checked entry.
+    """
+
+    blocks: list
+    loss: float
+
+    @property
+    def max_rel_error(self):
+        return max(block.max_rel_error for block in self.blocks)
+
+    def __str__(self):
+        lines = [f"{'block':<16}{'shape':<14}{'checked':>8}{'max abs err':>14}{'max rel err':>14}"]
+        for b in self.blocks:
+            lines.append(
+                f"{b.name:<16}{b.shape!s:<14}{b.n_checked:>8}"
+                f"{b.max_abs_error:>14.2e}{b.max_rel_error:>14.2e}"
+            )
+        return "\n".join(lines)
+
+
+def check_gradients(estimator, X, y, sample_weight=None, *, max_per_block=None, random_state=0):
+    """Compare backpropagation with finite differences on the estimator's own objective.
+
+    The objective is the one ``fit`` minimises (mean loss + L2 penalty), at the
+    estimator's current parameters if it is fitted, else at the parameters
+    ``fit`` would start from. Everything is computed in float64 on a copy; the
+    estimator itself is not changed.
+
+    Parameters
+    ----------
+    estimator : estimator of sklearn_backprop
+        Any of the four estimators, fitted or not.
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+    sample_weight : array-like of shape (n_samples,), default=None
+    max_per_block : int, default=None
+        Check at most this many randomly chosen entries per block (all when
+        None). Each entry costs four evaluations of the objective.
+    random_state : int, RandomState instance or None, default=0
+        Chooses the entries when ``max_per_block`` is set.
+
+    Returns
+    -------
+    report : GradientCheckReport
+        Per block (``coefs_[i]``, ``intercepts_[i]``), the largest absolute and
+        relative error. Relative errors use ``max(|backprop|, |numeric|)``,
+        floored at ``1e-7 * max(1, max |numeric|)`` so that entries that are
+        zero up to rounding compare absolutely.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn_backprop import ScratchMLPClassifier, check_gradients
+    >>> X, y = make_classification(n_samples=20, n_features=4, random_state=0)
+    >>> report = check_gradients(ScratchMLPClassifier((3,), activation="tanh"), X, y)
+    >>> report.max_rel_error < 1e-6
+    True
+    """
+    estimator = copy.deepcopy(estimator)
+    try:
+        check_is_fitted(estimator)
+        estimator.warm_start = True  # continue from the fitted parameters
+    except NotFittedError:
+        pass
+    X, Y, _, w, network, loss, _ = estimator._prepare(
+        X, y, sample_weight, incremental=False, dtype=np.float64
+    )
+    alpha = estimator.alpha
+
+    def objective(params):
+        network.params[...] = params
+        return value_and_gradient(network, X, Y, loss, alpha, w)[0]
+
+    params = network.params.copy()
+    loss_value, backprop = value_and_gradient(network, X, Y, loss, alpha, w)
+    backprop = backprop.copy()
+    indices = _entries_to_check(network, max_per_block, check_random_state(random_state))
+    numeric = numerical_gradient(objective, params, indices=indices)
+    network.params[...] = params
+    floor = 1e-7 * max(1.0, np.abs(numeric).max())
+    blocks = []
+    for name, block in _blocks(network):
+        checked = np.intersect1d(np.arange(block.start, block.stop), indices)
+        diff = np.abs(backprop[checked] - numeric[checked])
+        scale = np.maximum(np.maximum(np.abs(backprop[checked]), np.abs(numeric[checked])), floor)
+        blocks.append(
+            BlockError(
+                name, _block_shape(network, name), len(checked),
+                float(diff.max(initial=0.0)), float((diff / scale).max(initial=0.0)),
+            )
+        )  # fmt: skip
+    return GradientCheckReport(blocks, loss_value)
+
+
+def _blocks(network):
+    """``(name, slice of params)`` for every weight and bias block, in ``params`` order."""
+    start = 0
+    for i, W in enumerate(network.coefs):
+        yield f"coefs_[{i}]", slice(start, start + W.size)
+        start += W.size
+    for i, b in enumerate(network.intercepts):
+        if b is not None:
+            yield f"intercepts_[{i}]", slice(start, start + b.size)
+            start += b.size
+
+
+def _block_shape(network, name):
+    index = int(name[name.index("[") + 1 : -1])
+    arrays = network.coefs if name.startswith("coefs") else network.intercepts
+    return arrays[index].shape
+
+
+def _entries_to_check(network, max_per_block, rng):
+    chosen = []
+    for _, block in _blocks(network):
+        entries = np.arange(block.start, block.stop)
+        if max_per_block is not None and len(entries) > max_per_block:
+            entries = np.sort(rng.choice(entries, size=max_per_block, replace=False))
+        chosen.append(entries)
+    return np.concatenate(chosen)
