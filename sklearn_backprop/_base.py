@@ -256,7 +256,7 @@ class BaseScratchEstimator(BaseEstimator):
             warnings.warn(
                 message + " Stopped and restored the parameters with the best validation score.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
         elif not result.converged and not incremental:
             if self.solver == "lbfgs":
@@ -270,7 +270,7 @@ class BaseScratchEstimator(BaseEstimator):
                     f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
                     "and the optimization hasn't converged yet."
                 )
-            warnings.warn(message, ConvergenceWarning, stacklevel=3)
+            warnings.warn(message, ConvergenceWarning, stacklevel=4)
 
     def _divergence_advice(self):
         if self.solver == "lbfgs":
@@ -282,7 +282,7 @@ class BaseScratchEstimator(BaseEstimator):
 
     def _store(self, network, loss, result, incremental):
         """Fitted attributes from the trained network and the solver's report."""
-        continuing = incremental or (self.warm_start and hasattr(self, "loss_curve_"))
+        continuing = hasattr(self, "loss_curve_") and (incremental or self.warm_start)
         dtype = network.dtype
         self.coefs_ = list(network.coefs)
         self.intercepts_ = [
@@ -294,7 +294,7 @@ class BaseScratchEstimator(BaseEstimator):
         self.out_activation_ = loss.link.name
         self.loss_ = result.loss
         self.loss_curve_ = (self.loss_curve_ if continuing else []) + result.loss_curve
-        self.n_iter_ = (self.n_iter_ if incremental else 0) + result.n_iter
+        self.n_iter_ = (getattr(self, "n_iter_", 0) if incremental else 0) + result.n_iter
         state = self._training_state
         self.t_ = 0 if state is None else state.t
         previous_scores = getattr(self, "validation_scores_", None) if continuing else None
@@ -444,6 +444,7 @@ class ClassifierHeadMixin(ClassifierMixin):
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
             Shape (n_samples,) for binary problems: the logit of ``classes_[1]``.
         """
+        check_is_fitted(self)
         Z = self._raw_output(X)
         return Z.ravel() if Z.shape[1] == 1 else Z
 
@@ -458,10 +459,15 @@ class ClassifierHeadMixin(ClassifierMixin):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
         """
+        check_is_fitted(self)
         return self._label_binarizer.inverse_transform(self._raw_output(X), threshold=0.0)
 
     def predict_proba(self, X):
         """Probability of each class (of each label, for multilabel targets).
+
+        Probabilities are never exactly 0 or 1: a saturated logit gives the
+        smallest positive float or the largest float below 1, so that
+        ``log(predict_proba(X))`` stays finite and equals :meth:`predict_log_proba`.
 
         Parameters
         ----------
@@ -472,11 +478,7 @@ class ClassifierHeadMixin(ClassifierMixin):
         proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``.
         """
-        Z = self._raw_output(X)
-        link = self._make_loss().link
-        if self._label_binarizer.y_type_ == "binary":
-            Z = np.hstack([-Z, Z])  # logit of classes_[0] is minus that of classes_[1]
-        return link.forward(Z)
+        return np.exp(self.predict_log_proba(X))
 
     def predict_log_proba(self, X):
         """Log of :meth:`predict_proba`, computed from the logits (finite when saturated).
@@ -489,11 +491,13 @@ class ClassifierHeadMixin(ClassifierMixin):
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
+        check_is_fitted(self)
         Z = self._raw_output(X)
-        link = self._make_loss().link
         if self._label_binarizer.y_type_ == "binary":
-            Z = np.hstack([-Z, Z])
-        return link.log_forward(Z)
+            Z = np.hstack([-Z, Z])  # the logit of classes_[0] is minus that of classes_[1]
+        log_proba = self._make_loss().link.log_forward(Z)
+        finfo = np.finfo(log_proba.dtype)
+        return np.clip(log_proba, np.log(finfo.tiny), np.log1p(-finfo.epsneg), out=log_proba)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -93,7 +93,7 @@ def check_sample_weight(sample_weight, n_samples, dtype):
     """
     if sample_weight is None:
         return None
-    if np.ndim(sample_weight) == 0:
+    if isinstance(sample_weight, Real):
         sample_weight = np.full(n_samples, sample_weight)
     sample_weight = check_array(
         sample_weight,

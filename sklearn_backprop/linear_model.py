@@ -5,7 +5,6 @@ the MLPs. They differ only in the head: identity + squared error for linear
 regression, logistic (or softmax) + cross-entropy for logistic regression.
 """
 
-
 from ._base import BaseScratchEstimator, ClassifierHeadMixin, RegressorHeadMixin
 
 
@@ -34,7 +33,7 @@ class ScratchLinearRegression(_ZeroHiddenLayers, RegressorHeadMixin, BaseScratch
         solver="lbfgs",
         batch_size="auto",
         learning_rate="constant",
-        learning_rate_init=0.001,
+        learning_rate_init=0.01,
         power_t=0.5,
         max_iter=1000,
         shuffle=True,
@@ -100,7 +99,7 @@ class ScratchLogisticRegression(_ZeroHiddenLayers, ClassifierHeadMixin, BaseScra
         solver="lbfgs",
         batch_size="auto",
         learning_rate="constant",
-        learning_rate_init=0.001,
+        learning_rate_init=0.01,
         power_t=0.5,
         max_iter=100,
         shuffle=True,

@@ -345,7 +345,8 @@ def fit_lbfgs(
         ``gtol``: stop when every gradient entry is at most ``tol`` in magnitude.
     ftol : float, default=64 * machine epsilon
         Stop when the relative decrease of the objective is at most ``ftol``
-        (scikit-learn's LogisticRegression uses the same value).
+        (scikit-learn's LogisticRegression uses the same value). The
+        least-squares objective overrides it with its own ``ftol`` (0).
     verbose : bool, default=False
         Print ``Iteration k, loss = ...`` after each iteration.
 
@@ -384,7 +385,7 @@ def fit_lbfgs(
                 "maxiter": max_iter,
                 "maxfun": max_fun,
                 "gtol": tol,
-                "ftol": ftol,
+                "ftol": getattr(objective, "ftol", ftol),
                 "maxls": 50,
             },
         )
