@@ -32,7 +32,7 @@ The loss is a weighted mean over samples, so each row is multiplied by
 """
 
 import numpy as np
-from scipy.special import logsumexp, xlogy
+from scipy.special import xlogy
 
 from .activations import Exp, Identity, Logistic, Softmax
 
@@ -149,15 +149,19 @@ class CategoricalCrossEntropy(Loss):
     link:       A = softmax(Z)
     pointwise:  l(y, z) = logsumexp(z) - sum_k y_k * z_k
 
-    For a one-hot ``y`` this is ``-log(a_true)``; ``logsumexp`` shifts by the
-    row maximum, so it stays finite for any logits.
+    For a one-hot ``y`` this is ``-log(a_true)``. Both terms are computed on
+    ``z - max(z)`` (which changes neither, as ``sum_k y_k = 1``), so the value
+    stays finite for any logits. Requires rows of ``Y`` summing to 1.
     """
 
     link = Softmax()
     name = "log_loss"
 
     def pointwise(self, Y, Z):
-        return logsumexp(Z, axis=1) - np.einsum("ij,ij->i", Y, Z)
+        # logsumexp(z) - y.z with z shifted by its row maximum: same value, no overflow.
+        shifted = Z - Z.max(axis=1, keepdims=True)
+        log_sum_exp = np.log(np.exp(shifted).sum(axis=1))
+        return log_sum_exp - np.einsum("ij,ij->i", Y, shifted)
 
 
 class PoissonDeviance(Loss):
