@@ -23,7 +23,289 @@ class _ZeroHiddenLayers:
 
 
 class ScratchLinearRegression(_ZeroHiddenLayers, RegressorHeadMixin, BaseScratchEstimator):
-    """Least-squares linear regression (with optional L2 penalty) trained by gradient descent."""
+    """Least-squares linear regression (with optional L2 penalty) trained by gradient descent.
+
+    In this library's terms, linear regression is a network with zero hidden
+    layers and an identity + squared-error head: a single dense layer
+    ``Z = X @ W + b`` whose raw output is the prediction. The same engine
+    trains :class:`ScratchMLPRegressor`, which only adds hidden layers. With
+    the default ``alpha=0`` it fits ordinary least squares, like
+    :class:`sklearn.linear_model.LinearRegression`; with ``alpha > 0`` it fits
+    :class:`sklearn.linear_model.Ridge` with the same ``alpha``.
+
+    Parameters
+    ----------
+    alpha : float, default=0.0
+        Strength of the L2 penalty on the weights ``W`` (the intercept is not
+        penalised). It is added to the mean loss as
+        ``0.5 * alpha * ||W||^2 / sum(sample_weight)``, which makes it exactly
+        the ``alpha`` of :class:`~sklearn.linear_model.Ridge` (see Notes). The
+        default 0 is no penalty: ``ScratchLinearRegression()`` reproduces
+        ``LinearRegression()``. "sgd" and "adam" divide the penalty by each
+        mini-batch's weight instead, which strengthens it (see Notes).
+
+    fit_intercept : bool, default=True
+        Whether to fit the bias ``b``. If False, the fitted hyperplane goes
+        through the origin and ``intercept_`` is 0.
+
+    solver : {"lbfgs", "sgd", "adam"}, default="lbfgs"
+        The algorithm that minimises the objective.
+
+        - "lbfgs": scipy's L-BFGS-B, a quasi-Newton method, on the full-batch
+          objective. It is the default because the objective is convex and
+          smooth: L-BFGS reaches the exact least-squares optimum in a few
+          iterations. When ``n_samples > n_features`` and
+          ``n_features < 1024``, the objective is evaluated from ``X.T @ X``
+          and ``X.T @ y``, computed once, so that an iteration costs
+          ``O(n_features^2)`` instead of a pass over ``X``.
+        - "sgd": mini-batch stochastic gradient descent with (Nesterov)
+          momentum and a learning-rate schedule.
+        - "adam": mini-batch Adam (Kingma and Ba, 2014).
+
+        Only "sgd" and "adam" offer ``partial_fit``.
+
+    batch_size : int or "auto", default="auto"
+        Size of the mini-batches. "auto" means ``min(200, n_samples)``; a size
+        above ``n_samples`` is clipped to it, with a warning. Only used when
+        solver="sgd" or "adam".
+
+    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
+        Learning-rate schedule.
+
+        - "constant": ``learning_rate_init`` throughout.
+        - "invscaling": ``learning_rate_init / (t + 1) ** power_t``, where
+          ``t`` is the number of samples seen so far (``t_``), updated after
+          each epoch.
+        - "adaptive": ``learning_rate_init`` as long as training improves;
+          each time the training loss (or the validation score, with
+          ``early_stopping``) fails to improve by ``tol`` for more than
+          ``n_iter_no_change`` consecutive epochs, the learning rate is
+          divided by 5. Training stops when this happens to a learning rate
+          already at or below 1e-6.
+
+        Only used when solver="sgd".
+
+    learning_rate_init : float, default=0.01
+        Initial step size. The default is the ``eta0`` of
+        :class:`~sklearn.linear_model.SGDRegressor` (the MLPs use 0.001, like
+        scikit-learn's MLP). Only used when solver="sgd" or "adam".
+
+    power_t : float, default=0.5
+        Exponent of the "invscaling" schedule. Only used when solver="sgd"
+        and learning_rate="invscaling".
+
+    max_iter : int, default=1000
+        Maximum number of iterations ("lbfgs") or of epochs ("sgd", "adam":
+        passes over the data, not gradient steps). Stopping at this limit
+        before the ``tol`` criterion is met issues a ``ConvergenceWarning``.
+        ``partial_fit`` always runs one epoch.
+
+    shuffle : bool, default=True
+        Whether to reshuffle the samples before each epoch. Only used when
+        solver="sgd" or "adam".
+
+    random_state : int, RandomState instance or None, default=None
+        Drives the shuffling of the stochastic solvers and the early-stopping
+        split. The parameters start at zero, so "lbfgs" uses no randomness.
+        Pass an int for reproducible results. Successive ``partial_fit`` calls
+        keep drawing from one generator.
+
+    tol : float, default=1e-8
+        Tolerance of the stopping test. "lbfgs" stops when no entry of the
+        gradient exceeds ``tol`` in magnitude (scipy's ``gtol``). The default
+        is much tighter than the MLPs' 1e-4 because the least-squares objective
+        is cheap (evaluated from ``X.T @ X``) and exact (a quadratic, evaluated
+        in extended precision): a tight gradient tolerance costs only a few
+        more iterations and reproduces the coefficients of ``LinearRegression``
+        and ``Ridge`` closely. "sgd" and "adam" stop when the training loss
+        (or the validation score, with ``early_stopping``) has not improved by
+        at least ``tol`` for more than ``n_iter_no_change`` consecutive epochs.
+
+    verbose : bool, default=False
+        Whether to print the loss after each iteration or epoch (and the
+        validation score, with ``early_stopping``).
+
+    warm_start : bool, default=False
+        When True, ``fit`` starts from the current ``coefs_`` and
+        ``intercepts_`` (which may have been set by hand) instead of from
+        zero; the number of targets must not change. The optimizer's state
+        (velocity, moments) starts afresh, and ``loss_curve_`` is extended.
+
+    momentum : float, default=0.9
+        Momentum of the gradient-descent update, in [0, 1]; 0 gives plain
+        mini-batch gradient descent. Only used when solver="sgd".
+
+    nesterovs_momentum : bool, default=True
+        Whether to use Nesterov's momentum. Only used when solver="sgd" and
+        momentum > 0.
+
+    early_stopping : bool, default=False
+        Whether to set aside ``validation_fraction`` of the training data and
+        stop when the R^2 score on it has not improved by at least ``tol`` for
+        more than ``n_iter_no_change`` consecutive epochs. The parameters with
+        the best validation score are restored at the end. Only used when
+        solver="sgd" or "adam"; ``partial_fit`` raises a ValueError with it.
+
+    validation_fraction : float, default=0.1
+        Fraction of the training data set aside for early stopping, in (0, 1);
+        it must hold at least 2 samples. Only used when early_stopping=True.
+
+    beta_1 : float, default=0.9
+        Decay rate of Adam's estimate of the first moment (mean) of the
+        gradient, in [0, 1). Only used when solver="adam".
+
+    beta_2 : float, default=0.999
+        Decay rate of Adam's estimate of the second moment of the gradient,
+        in [0, 1). Only used when solver="adam".
+
+    epsilon : float, default=1e-8
+        Added to the square root of Adam's second moment, for numerical
+        stability. Only used when solver="adam".
+
+    n_iter_no_change : int, default=10
+        Number of consecutive epochs without an improvement of at least
+        ``tol`` that are tolerated before training stops (or, with
+        learning_rate="adaptive", before the learning rate is lowered).
+        ``np.inf`` disables the test. Only used when solver="sgd" or "adam".
+
+    max_fun : int, default=15000
+        Maximum number of evaluations of the objective; each iteration takes
+        at least one. Only used when solver="lbfgs".
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        Weights, shaped like ``LinearRegression.coef_``: 1-D when ``y`` is 1-D.
+        A view of ``coefs_[0].T``.
+
+    intercept_ : float or ndarray of shape (n_targets,)
+        Bias, a scalar when ``y`` is 1-D; 0 when ``fit_intercept=False``.
+
+    coefs_ : list of one ndarray of shape (n_features, n_outputs)
+        The weight matrix ``W`` of the network's only layer. These are the
+        live parameters: ``warm_start`` and ``partial_fit`` continue from them.
+
+    intercepts_ : list of one ndarray of shape (n_outputs,)
+        The bias ``b`` of that layer (zeros when ``fit_intercept=False``).
+
+    n_iter_ : int
+        Number of iterations ("lbfgs") or epochs ("sgd", "adam") run by the
+        last ``fit``; it accumulates across ``partial_fit`` calls.
+
+    t_ : int
+        Number of training samples seen by the stochastic solver (epochs times
+        training samples); it drives the "invscaling" schedule, accumulates
+        across ``partial_fit`` calls and restarts at each ``fit``. 0 for
+        "lbfgs".
+
+    loss_ : float
+        Objective ``J`` (mean loss plus penalty, see Notes) at the end of
+        training: at the returned parameters for "lbfgs"; for "sgd" and
+        "adam", the weighted mean of the last epoch's mini-batch objectives,
+        each evaluated before its update.
+
+    loss_curve_ : list of float
+        ``J`` after each iteration ("lbfgs") or each epoch ("sgd", "adam");
+        present for every solver. ``warm_start`` and ``partial_fit`` extend it.
+
+    best_loss_ : float or None
+        Lowest training loss reached (an entry of ``loss_curve_``); None with
+        ``early_stopping`` (see ``best_validation_score_``).
+
+    validation_scores_ : list of float or None
+        R^2 score on the held-out set after each epoch, with
+        ``early_stopping``; None otherwise.
+
+    best_validation_score_ : float or None
+        Best R^2 score on the held-out set during the last ``fit``, whose
+        parameters were restored; None without ``early_stopping``.
+
+    n_layers_ : int
+        Number of layers, counting input and output: always 2.
+
+    n_outputs_ : int
+        Number of targets.
+
+    out_activation_ : str
+        Name of the output link: "identity".
+
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during ``fit``. Defined only when ``X``
+        has feature names that are all strings.
+
+    See Also
+    --------
+    sklearn.linear_model.LinearRegression : Ordinary least squares; what the
+        default ``alpha=0`` reproduces.
+    sklearn.linear_model.Ridge : Least squares with an L2 penalty, with the
+        same ``alpha``.
+    sklearn.linear_model.SGDRegressor : Linear models fitted by stochastic
+        gradient descent.
+    ScratchLogisticRegression : The same network with a logistic or softmax
+        head, for classification.
+    ScratchMLPRegressor : The same head after hidden layers.
+
+    Notes
+    -----
+    The model is one dense layer whose output link is the identity::
+
+        Z = X @ W + b,    A = Z    (the prediction)
+
+    Every solver minimises the same objective, with ``w_i`` the sample
+    weights (all 1 by default, so that ``sum_i w_i = n_samples``)::
+
+        J(W, b) = sum_i w_i * l(y_i, z_i) / sum_i w_i + 0.5 * alpha * ||W||^2 / sum_i w_i
+        l(y, z) = 0.5 * sum_k (z_k - y_k)^2     (half squared error, summed over targets)
+
+    The bias is not penalised. The identity is the canonical link of the
+    squared error, so the gradient w.r.t. the raw output is the weighted
+    residual, and one matrix product turns it into the weights' gradient::
+
+        dJ/dZ = (A - Y) * w / sum(w)
+        dJ/dW = X.T @ dJ/dZ + alpha * W / sum(w),    dJ/db = sum_i dJ/dZ[i]
+
+    Multiplying ``J`` by ``sum(w)`` gives
+    ``0.5 * (sum_i w_i * ||y_i - x_i @ W - b||^2 + alpha * ||W||^2)``, half of
+    Ridge's objective: the minimiser is Ridge's with the same ``alpha``, and
+    ``alpha=0`` gives ordinary least squares. Summing the squared error over
+    the targets (scikit-learn's MLPRegressor averages it) keeps each target's
+    problem the same as a separate fit, as in Ridge.
+
+    The parameters start at zero, as in scikit-learn's linear models (the
+    MLPs start from a Glorot-uniform draw).
+
+    "sgd" and "adam" evaluate ``J`` on each mini-batch, the sums running over
+    the batch, as scikit-learn's MLP does. The penalty then weighs about
+    ``n_samples / batch_size`` times more against the data term, so their
+    optimum is Ridge's with ``alpha * n_samples / batch_size``; use "lbfgs"
+    (or ``batch_size >= n_samples``) to get Ridge's ``alpha``.
+
+    If the loss becomes non-finite or explodes during training, ``fit``
+    raises a ValueError that names the setting to change
+    (``learning_rate_init`` for the stochastic solvers, ``alpha`` or the
+    scale of ``X`` for "lbfgs"). With ``early_stopping`` it warns instead and
+    keeps the parameters with the best validation score.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_regression
+    >>> from sklearn.linear_model import Ridge
+    >>> from sklearn_backprop import ScratchLinearRegression
+    >>> X, y = make_regression(n_samples=100, n_features=5, noise=1.0, random_state=0)
+    >>> reg = ScratchLinearRegression(alpha=1.0).fit(X, y)
+    >>> reg.coef_.shape
+    (5,)
+    >>> reg.predict(X[:2]).round(1)
+    array([194.5,  37.3])
+    >>> round(reg.score(X, y), 4)
+    0.9999
+    >>> np.allclose(reg.coef_, Ridge(alpha=1.0).fit(X, y).coef_)
+    True
+    """
 
     def __init__(
         self,
@@ -76,19 +358,341 @@ class ScratchLinearRegression(_ZeroHiddenLayers, RegressorHeadMixin, BaseScratch
 
     @property
     def coef_(self):
-        """ndarray of shape (n_features,) or (n_outputs, n_features): the weights."""
+        """Weights, of shape (n_features,) or (n_targets, n_features), as in LinearRegression.
+
+        A view of ``coefs_[0].T``, made 1-D when there is a single target.
+        """
         W = self.coefs_[0].T
         return W[0] if self.n_outputs_ == 1 else W
 
     @property
     def intercept_(self):
-        """float or ndarray of shape (n_outputs,): the bias."""
+        """Bias: a float, or an ndarray of shape (n_targets,) for several targets.
+
+        Taken from ``intercepts_[0]``; 0 when ``fit_intercept=False``.
+        """
         b = self.intercepts_[0]
         return b[0] if self.n_outputs_ == 1 else b
 
 
 class ScratchLogisticRegression(_ZeroHiddenLayers, ClassifierHeadMixin, BaseScratchEstimator):
-    """Logistic regression (binary or multinomial, L2 penalty) trained by gradient descent."""
+    """Logistic regression (binary or multinomial, L2 penalty) trained by gradient descent.
+
+    In this library's terms, logistic regression is a network with zero hidden
+    layers and a cross-entropy head: a single dense layer ``Z = X @ W + b``
+    whose raw outputs are logits. Two classes use one output and the logistic
+    link with binary cross-entropy; more classes use one output per class and
+    the softmax link with categorical cross-entropy; a multilabel indicator
+    ``y`` uses one logistic output per label. The same engine trains
+    :class:`ScratchMLPClassifier`, which only adds hidden layers. With the
+    default ``alpha=1.0`` it reproduces
+    :class:`sklearn.linear_model.LogisticRegression` with its default
+    ``C=1.0``: ``alpha`` is ``1 / C``.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Strength of the L2 penalty on the weights ``W`` (the intercept is not
+        penalised). It is added to the mean loss as
+        ``0.5 * alpha * ||W||^2 / sum(sample_weight)``, which makes it exactly
+        ``1 / C`` of :class:`~sklearn.linear_model.LogisticRegression` (see
+        Notes): the default reproduces ``LogisticRegression()``. "sgd" and
+        "adam" divide the penalty by each mini-batch's weight instead, which
+        strengthens it (see Notes). With ``alpha=0`` the penalty is off, and
+        on separable data the optimum is then at infinity.
+
+    fit_intercept : bool, default=True
+        Whether to fit the bias ``b``. If False, ``intercept_`` is 0.
+
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, multiplied into ``sample_weight``. A dict maps
+        class labels to weights (classes left out weigh 1); "balanced" weighs
+        each class by ``n_samples / (n_classes * n_samples_in_class)``; None
+        weighs every class 1. ``partial_fit`` refuses "balanced", since the
+        class frequencies of the whole data are unknown to it: pass a dict.
+        A multilabel ``y`` accepts "balanced" only.
+
+    solver : {"lbfgs", "sgd", "adam"}, default="lbfgs"
+        The algorithm that minimises the objective.
+
+        - "lbfgs": scipy's L-BFGS-B, a quasi-Newton method, on the full-batch
+          objective, stopped as scikit-learn's LogisticRegression stops it. It
+          is the default because the objective is convex and smooth, so
+          L-BFGS reaches its optimum in few iterations.
+        - "sgd": mini-batch stochastic gradient descent with (Nesterov)
+          momentum and a learning-rate schedule.
+        - "adam": mini-batch Adam (Kingma and Ba, 2014).
+
+        Only "sgd" and "adam" offer ``partial_fit``.
+
+    batch_size : int or "auto", default="auto"
+        Size of the mini-batches. "auto" means ``min(200, n_samples)``; a size
+        above ``n_samples`` is clipped to it, with a warning. Only used when
+        solver="sgd" or "adam".
+
+    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
+        Learning-rate schedule.
+
+        - "constant": ``learning_rate_init`` throughout.
+        - "invscaling": ``learning_rate_init / (t + 1) ** power_t``, where
+          ``t`` is the number of samples seen so far (``t_``), updated after
+          each epoch.
+        - "adaptive": ``learning_rate_init`` as long as training improves;
+          each time the training loss (or the validation score, with
+          ``early_stopping``) fails to improve by ``tol`` for more than
+          ``n_iter_no_change`` consecutive epochs, the learning rate is
+          divided by 5. Training stops when this happens to a learning rate
+          already at or below 1e-6.
+
+        Only used when solver="sgd".
+
+    learning_rate_init : float, default=0.01
+        Initial step size. The default is the ``eta0`` of
+        :class:`~sklearn.linear_model.SGDClassifier` (the MLPs use 0.001, like
+        scikit-learn's MLP). Only used when solver="sgd" or "adam".
+
+    power_t : float, default=0.5
+        Exponent of the "invscaling" schedule. Only used when solver="sgd"
+        and learning_rate="invscaling".
+
+    max_iter : int, default=100
+        Maximum number of iterations ("lbfgs"; 100 is ``LogisticRegression``'s
+        default too) or of epochs ("sgd", "adam": passes over the data, not
+        gradient steps). Stopping at this limit before the
+        ``tol`` criterion is met issues a ``ConvergenceWarning``.
+        ``partial_fit`` always runs one epoch.
+
+    shuffle : bool, default=True
+        Whether to reshuffle the samples before each epoch. Only used when
+        solver="sgd" or "adam".
+
+    random_state : int, RandomState instance or None, default=None
+        Drives the shuffling of the stochastic solvers and the early-stopping
+        split. The parameters start at zero, so "lbfgs" uses no randomness.
+        Pass an int for reproducible results. Successive ``partial_fit`` calls
+        keep drawing from one generator.
+
+    tol : float, default=1e-4
+        Tolerance of the stopping test. "lbfgs" stops when no entry of the
+        gradient exceeds ``tol`` in magnitude (scipy's ``gtol``), or when the
+        objective's relative decrease falls to 64 times the machine epsilon:
+        both as in ``LogisticRegression``, whose ``tol`` has the same default.
+        "sgd" and "adam" stop when the training loss (or the validation
+        score, with ``early_stopping``) has not improved by at least ``tol``
+        for more than ``n_iter_no_change`` consecutive epochs.
+
+    verbose : bool, default=False
+        Whether to print the loss after each iteration or epoch (and the
+        validation score, with ``early_stopping``).
+
+    warm_start : bool, default=False
+        When True, ``fit`` starts from the current ``coefs_`` and
+        ``intercepts_`` (which may have been set by hand) instead of from
+        zero; ``y`` must have the same classes. The optimizer's state
+        (velocity, moments) starts afresh, and ``loss_curve_`` is extended.
+
+    momentum : float, default=0.9
+        Momentum of the gradient-descent update, in [0, 1]; 0 gives plain
+        mini-batch gradient descent. Only used when solver="sgd".
+
+    nesterovs_momentum : bool, default=True
+        Whether to use Nesterov's momentum. Only used when solver="sgd" and
+        momentum > 0.
+
+    early_stopping : bool, default=False
+        Whether to set aside ``validation_fraction`` of the training data
+        (stratified, except for multilabel ``y``) and stop when the accuracy
+        on it has not improved by at least ``tol`` for more than
+        ``n_iter_no_change`` consecutive epochs. The parameters with the best
+        validation score are restored at the end. Only used when
+        solver="sgd" or "adam"; ``partial_fit`` raises a ValueError with it.
+
+    validation_fraction : float, default=0.1
+        Fraction of the training data set aside for early stopping, in (0, 1);
+        it must hold at least 2 samples. Only used when early_stopping=True.
+
+    beta_1 : float, default=0.9
+        Decay rate of Adam's estimate of the first moment (mean) of the
+        gradient, in [0, 1). Only used when solver="adam".
+
+    beta_2 : float, default=0.999
+        Decay rate of Adam's estimate of the second moment of the gradient,
+        in [0, 1). Only used when solver="adam".
+
+    epsilon : float, default=1e-8
+        Added to the square root of Adam's second moment, for numerical
+        stability. Only used when solver="adam".
+
+    n_iter_no_change : int, default=10
+        Number of consecutive epochs without an improvement of at least
+        ``tol`` that are tolerated before training stops (or, with
+        learning_rate="adaptive", before the learning rate is lowered).
+        ``np.inf`` disables the test. Only used when solver="sgd" or "adam".
+
+    max_fun : int, default=15000
+        Maximum number of evaluations of the objective; each iteration takes
+        at least one. Only used when solver="lbfgs".
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, sorted. For a multilabel indicator ``y``, the column
+        indices ``0, ..., n_labels - 1``.
+
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        Weights, shaped like ``LogisticRegression.coef_``: one row, for
+        ``classes_[1]``, when there are two classes; one row per class (or
+        per label) otherwise. A view of ``coefs_[0].T``.
+
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        Bias, one per row of ``coef_``; zeros when ``fit_intercept=False``.
+
+    coefs_ : list of one ndarray of shape (n_features, n_outputs)
+        The weight matrix ``W`` of the network's only layer. These are the
+        live parameters: ``warm_start`` and ``partial_fit`` continue from them.
+
+    intercepts_ : list of one ndarray of shape (n_outputs,)
+        The bias ``b`` of that layer (zeros when ``fit_intercept=False``).
+
+    n_iter_ : int
+        Number of iterations ("lbfgs") or epochs ("sgd", "adam") run by the
+        last ``fit``; it accumulates across ``partial_fit`` calls.
+
+    t_ : int
+        Number of training samples seen by the stochastic solver (epochs times
+        training samples); it drives the "invscaling" schedule, accumulates
+        across ``partial_fit`` calls and restarts at each ``fit``. 0 for
+        "lbfgs".
+
+    loss_ : float
+        Objective ``J`` (mean cross-entropy plus penalty, see Notes) at the
+        end of training: at the returned parameters for "lbfgs"; for "sgd" and
+        "adam", the weighted mean of the last epoch's mini-batch objectives,
+        each evaluated before its update.
+
+    loss_curve_ : list of float
+        ``J`` after each iteration ("lbfgs") or each epoch ("sgd", "adam");
+        present for every solver. ``warm_start`` and ``partial_fit`` extend it.
+
+    best_loss_ : float or None
+        Lowest training loss reached (an entry of ``loss_curve_``); None with
+        ``early_stopping`` (see ``best_validation_score_``).
+
+    validation_scores_ : list of float or None
+        Accuracy on the held-out set after each epoch, with
+        ``early_stopping``; None otherwise.
+
+    best_validation_score_ : float or None
+        Best accuracy on the held-out set during the last ``fit``, whose
+        parameters were restored; None without ``early_stopping``.
+
+    n_layers_ : int
+        Number of layers, counting input and output: always 2.
+
+    n_outputs_ : int
+        Number of outputs: 1 for two classes, ``n_classes`` for more, the
+        number of labels for multilabel ``y``.
+
+    out_activation_ : str
+        Name of the output link: "logistic" (two classes, multilabel) or
+        "softmax" (more than two classes).
+
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during ``fit``. Defined only when ``X``
+        has feature names that are all strings.
+
+    See Also
+    --------
+    sklearn.linear_model.LogisticRegression : The same model and objective,
+        with ``C = 1 / alpha``.
+    sklearn.linear_model.SGDClassifier : Linear models fitted by stochastic
+        gradient descent.
+    ScratchLinearRegression : The same network with an identity head, for
+        regression.
+    ScratchMLPClassifier : The same heads after hidden layers.
+
+    Notes
+    -----
+    The model is one dense layer followed by the link of its head::
+
+        Z = X @ W + b
+        two classes, multilabel:  A = 1 / (1 + exp(-Z))         (logistic)
+        more classes:             A = exp(Z) / sum_k exp(Z_k)    (softmax, per row)
+
+    Every solver minimises the same objective, with ``w_i`` the sample
+    weights times the class weights (all 1 by default, so that
+    ``sum_i w_i = n_samples``) and ``y_i`` one-hot or 0/1 indicators::
+
+        J(W, b) = sum_i w_i * l(y_i, z_i) / sum_i w_i + 0.5 * alpha * ||W||^2 / sum_i w_i
+        binary cross-entropy:       l(y, z) = sum_k [log(1 + exp(z_k)) - y_k * z_k]
+        categorical cross-entropy:  l(y, z) = log(sum_k exp(z_k)) - sum_k y_k * z_k
+
+    The bias is not penalised. Both losses are computed from the logits
+    ``z``, so they never overflow nor take ``log(0)``. Each link is the
+    canonical link of its loss, so the gradient w.r.t. the raw output is the
+    same for both, and one matrix product turns it into the weights'
+    gradient::
+
+        dJ/dZ = (A - Y) * w / sum(w)
+        dJ/dW = X.T @ dJ/dZ + alpha * W / sum(w),    dJ/db = sum_i dJ/dZ[i]
+
+    Multiplying ``J`` by ``sum(w)`` gives
+    ``sum_i w_i * l(y_i, z_i) + 0.5 * alpha * ||W||^2``, which is
+    LogisticRegression's objective ``C * sum_i w_i * l(y_i, z_i) +
+    0.5 * ||W||^2`` divided by ``C``, with ``alpha = 1 / C``: the two have the
+    same minimiser. As in LogisticRegression, more than two classes get one
+    row of weights per class (multinomial), not one-vs-rest.
+
+    The parameters start at zero, as in scikit-learn's linear models (the
+    MLPs start from a Glorot-uniform draw).
+
+    "sgd" and "adam" evaluate ``J`` on each mini-batch, the sums running over
+    the batch, as scikit-learn's MLP does. The penalty then weighs about
+    ``n_samples / batch_size`` times more against the data term, so their
+    optimum is LogisticRegression's with ``C = batch_size / (alpha *
+    n_samples)``; use "lbfgs" (or ``batch_size >= n_samples``) to get
+    ``C = 1 / alpha``.
+
+    ``predict_log_proba`` is computed from the logits (log-sigmoid or
+    log-softmax), and ``predict_proba`` is its exponential, clipped so that a
+    probability is never exactly 0 or 1: both stay finite and consistent when
+    the model is very confident. ``decision_function`` returns the logits,
+    of shape (n_samples,) for two classes (the logit of ``classes_[1]``).
+
+    If the loss becomes non-finite or explodes during training, ``fit``
+    raises a ValueError that names the setting to change
+    (``learning_rate_init`` for the stochastic solvers, ``alpha`` or the
+    scale of ``X`` for "lbfgs"). With ``early_stopping`` it warns instead and
+    keeps the parameters with the best validation score.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_iris, make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn_backprop import ScratchLogisticRegression
+    >>> X, y = make_classification(n_samples=100, random_state=0)
+    >>> clf = ScratchLogisticRegression().fit(X, y)
+    >>> clf.coef_.shape, clf.intercept_.shape
+    ((1, 20), (1,))
+    >>> clf.predict(X[:5])
+    array([0, 0, 1, 1, 1])
+    >>> clf.predict_proba(X[:1]).round(3)
+    array([[0.672, 0.328]])
+    >>> round(clf.score(X, y), 2)
+    0.94
+    >>> np.allclose(clf.coef_, LogisticRegression(C=1.0).fit(X, y).coef_)
+    True
+
+    With three classes, one row of weights per class:
+
+    >>> X, y = load_iris(return_X_y=True)
+    >>> ScratchLogisticRegression(max_iter=1000).fit(X, y).coef_.shape
+    (3, 4)
+    """
 
     def __init__(
         self,
@@ -143,10 +747,18 @@ class ScratchLogisticRegression(_ZeroHiddenLayers, ClassifierHeadMixin, BaseScra
 
     @property
     def coef_(self):
-        """ndarray of shape (1, n_features) or (n_classes, n_features): the weights."""
+        """Weights, of shape (1, n_features) or (n_classes, n_features), as in LogisticRegression.
+
+        One row, for ``classes_[1]``, when there are two classes; one row per
+        class (or per label, for multilabel ``y``) otherwise. A view of
+        ``coefs_[0].T``.
+        """
         return self.coefs_[0].T
 
     @property
     def intercept_(self):
-        """ndarray of shape (1,) or (n_classes,): the bias."""
+        """Bias, of shape (1,) or (n_classes,): one per row of ``coef_``.
+
+        ``intercepts_[0]`` itself; zeros when ``fit_intercept=False``.
+        """
         return self.intercepts_[0]

@@ -69,10 +69,20 @@ class Loss:
         -------
         loss : float
         """
-        per_sample = self.pointwise(Y, Z)
-        if sample_weight is None:
-            return float(per_sample.mean())
-        return float(per_sample @ sample_weight / sample_weight.sum())
+        return _weighted_mean(self.pointwise(Y, Z), sample_weight)
+
+    def value_and_link(self, Y, Z, sample_weight=None):
+        """:meth:`value`, and the prediction ``A = link(Z)`` written over ``Z``.
+
+        The training loop needs both; a loss may compute them together.
+
+        Returns
+        -------
+        loss : float
+        A : ndarray of shape (n_samples, n_outputs)
+            ``Z`` itself, now holding ``link(Z)``.
+        """
+        return self.value(Y, Z, sample_weight), self.link.forward(Z)
 
     def gradient(self, Y, A, sample_weight=None, out=None):
         """Gradient of :meth:`value` w.r.t. the raw output ``Z``, given ``A = link(Z)``.
@@ -97,6 +107,12 @@ class Loss:
         else:
             dZ *= (sample_weight / sample_weight.sum())[:, np.newaxis]
         return dZ
+
+
+def _weighted_mean(per_sample, sample_weight):
+    if sample_weight is None:
+        return float(np.add.reduce(per_sample)) / len(per_sample)
+    return float(per_sample @ sample_weight) / float(np.add.reduce(sample_weight))
 
 
 class SquaredError(Loss):
@@ -162,6 +178,20 @@ class CategoricalCrossEntropy(Loss):
         shifted = Z - Z.max(axis=1, keepdims=True)
         log_sum_exp = np.log(np.exp(shifted).sum(axis=1))
         return log_sum_exp - np.einsum("ij,ij->i", Y, shifted)
+
+    def value_and_link(self, Y, Z, sample_weight=None):
+        # The loss and the softmax share their work: shift, take y.z,
+        # exponentiate in place, normalise. The shift only guards exp against
+        # overflow and underflow, so it is skipped when every logit is within
+        # +-300, which also skips a reduction along rows (slow for few classes).
+        largest = max(np.maximum.reduce(Z, axis=None), -np.minimum.reduce(Z, axis=None))
+        if not largest < 300.0:  # (NaN logits take this branch too)
+            Z -= np.maximum.reduce(Z, axis=1, keepdims=True)
+        y_dot_z = np.einsum("ij,ij->i", Y, Z)
+        np.exp(Z, out=Z)
+        row_sums = np.add.reduce(Z, axis=1)
+        Z /= row_sums[:, np.newaxis]
+        return _weighted_mean(np.log(row_sums) - y_dot_z, sample_weight), Z
 
 
 class PoissonDeviance(Loss):

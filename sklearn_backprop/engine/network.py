@@ -13,15 +13,14 @@ for one batch size, so a training loop allocates nothing per batch.
 """
 
 import numpy as np
-import scipy.sparse as sp
 
 
 def _matmul(X, W, out):
     """``out = X @ W`` for a dense or sparse ``X``, written into ``out``."""
-    if sp.issparse(X):
-        out[...] = X @ W
-        return out
-    return np.matmul(X, W, out=out)
+    if isinstance(X, np.ndarray):  # checked first: the common case, and cheap
+        return np.matmul(X, W, out=out)
+    out[...] = X @ W
+    return out
 
 
 class Dense:
@@ -57,12 +56,12 @@ class Dense:
 
     def backward(self, X, dZ, dW, db, dX=None):
         """Fill ``dW`` and ``db`` from the input ``X`` and ``dZ``; ``dX`` if asked."""
-        if sp.issparse(X):
-            dW[...] = X.T @ dZ
-        else:
+        if isinstance(X, np.ndarray):
             np.matmul(X.T, dZ, out=dW)
+        else:  # sparse
+            dW[...] = X.T @ dZ
         if db is not None:
-            np.sum(dZ, axis=0, out=db)
+            np.add.reduce(dZ, axis=0, out=db)
         if dX is not None:
             np.matmul(dZ, self.W.T, out=dX)
         return dX

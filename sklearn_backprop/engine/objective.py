@@ -56,8 +56,7 @@ def value_and_gradient(network, X, Y, loss, alpha=0.0, sample_weight=None, works
 
     Z = network.forward(X, workspace)
     # The loss reads the raw output; then Z's buffer becomes A, then dZ.
-    value = loss.value(Y, Z, sample_weight)
-    A = network.link.forward(Z)
+    value, A = loss.value_and_link(Y, Z, sample_weight)
     dZ = loss.gradient(Y, A, sample_weight, out=A)
     grad = network.backward(X, dZ, workspace)
 
