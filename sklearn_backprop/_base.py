@@ -204,7 +204,10 @@ class BaseScratchEstimator(BaseEstimator):
         else:
             optimizer = Adam(self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon)
         monitor = StoppingMonitor(self.tol, self.n_iter_no_change, keep_best=self.early_stopping)
-        self._training_state = StochasticState(optimizer, monitor, rng)
+        # A warm start gets a fresh optimizer (as scikit-learn's MLP) but keeps
+        # counting samples, which the "invscaling" schedule reads.
+        samples_seen = getattr(self, "t_", 0) if self.warm_start else 0
+        self._training_state = StochasticState(optimizer, monitor, rng, t=samples_seen)
         return self._training_state
 
     def _hold_out(self, network, X, Y, y, sample_weight, rng):
@@ -282,31 +285,38 @@ class BaseScratchEstimator(BaseEstimator):
 
     def _store(self, network, loss, result, incremental):
         """Fitted attributes from the trained network and the solver's report."""
-        continuing = hasattr(self, "loss_curve_") and (incremental or self.warm_start)
-        dtype = network.dtype
         self.coefs_ = list(network.coefs)
         self.intercepts_ = [
-            np.zeros(W.shape[1], dtype=dtype) if b is None else b
+            np.zeros(W.shape[1], dtype=network.dtype) if b is None else b
             for W, b in zip(network.coefs, network.intercepts)
         ]
         self.n_layers_ = network.n_layers + 1
         self.n_outputs_ = network.layer_units[-1]
         self.out_activation_ = loss.link.name
         self.loss_ = result.loss
-        self.loss_curve_ = (self.loss_curve_ if continuing else []) + result.loss_curve
         self.n_iter_ = (getattr(self, "n_iter_", 0) if incremental else 0) + result.n_iter
         state = self._training_state
         self.t_ = 0 if state is None else state.t
-        previous_scores = getattr(self, "validation_scores_", None) if continuing else None
+        self._store_history(result, state, incremental)
+
+    def _store_history(self, result, state, incremental):
+        """Curves and bests; a warm start or partial_fit extends the previous ones."""
+        continuing = hasattr(self, "loss_curve_") and (incremental or self.warm_start)
+        previous_scores = self.validation_scores_ if continuing else None
+        previous_best = self.best_loss_ if continuing else None
+        self.loss_curve_ = (self.loss_curve_ if continuing else []) + result.loss_curve
         self.validation_scores_ = self.best_validation_score_ = None
-        if state is None:
-            self.best_loss_ = min(self.loss_curve_, default=self.loss_)
+        if state is None:  # lbfgs
+            best = min(self.loss_curve_, default=self.loss_)
         elif self.early_stopping:
             self.validation_scores_ = (previous_scores or []) + result.validation_scores
             self.best_validation_score_ = state.monitor.best_score
-            self.best_loss_ = None
+            best = None
         else:
-            self.best_loss_ = -state.monitor.best_score
+            best = -state.monitor.best_score
+        if best is not None and previous_best is not None:
+            best = min(best, previous_best)
+        self.best_loss_ = best
 
     # ---- prediction -------------------------------------------------------------
 
@@ -429,8 +439,15 @@ class ClassifierHeadMixin(ClassifierMixin):
             Z = network.forward(X)
         if not np.isfinite(Z).all():
             return np.nan
-        y_pred = self._label_binarizer.inverse_transform(Z, threshold=0.0)
-        return accuracy_score(y, y_pred, sample_weight=sample_weight)
+        return accuracy_score(y, self._decode(Z), sample_weight=sample_weight)
+
+    def _decode(self, Z):
+        """Labels from logits: the largest logit, or logit > 0 per binary output."""
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            return (Z > 0).astype(int)
+        if Z.shape[1] == 1:
+            return self.classes_[(Z[:, 0] > 0).astype(np.intp)]
+        return self.classes_[np.argmax(Z, axis=1)]
 
     def decision_function(self, X):
         """Raw scores ``Z`` (logits) of the output layer.
@@ -444,7 +461,6 @@ class ClassifierHeadMixin(ClassifierMixin):
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
             Shape (n_samples,) for binary problems: the logit of ``classes_[1]``.
         """
-        check_is_fitted(self)
         Z = self._raw_output(X)
         return Z.ravel() if Z.shape[1] == 1 else Z
 
@@ -459,15 +475,14 @@ class ClassifierHeadMixin(ClassifierMixin):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
         """
-        check_is_fitted(self)
-        return self._label_binarizer.inverse_transform(self._raw_output(X), threshold=0.0)
+        return self._decode(self._raw_output(X))
 
     def predict_proba(self, X):
         """Probability of each class (of each label, for multilabel targets).
 
-        Probabilities are never exactly 0 or 1: a saturated logit gives the
-        smallest positive float or the largest float below 1, so that
-        ``log(predict_proba(X))`` stays finite and equals :meth:`predict_log_proba`.
+        Probabilities are never exactly 0 or 1: they are kept within
+        ``[tiny, 1 - epsneg]`` of their dtype (the smallest normal float and the
+        largest float below 1), so a saturated logit still has a finite log.
 
         Parameters
         ----------
@@ -478,10 +493,19 @@ class ClassifierHeadMixin(ClassifierMixin):
         proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``.
         """
-        return np.exp(self.predict_log_proba(X))
+        Z = self._class_logits(X)
+        proba = self._make_loss().link.forward(Z)
+        finfo = np.finfo(proba.dtype)
+        np.maximum(proba, finfo.tiny, out=proba)
+        return np.minimum(proba, 1 - finfo.epsneg, out=proba)
 
     def predict_log_proba(self, X):
-        """Log of :meth:`predict_proba`, computed from the logits (finite when saturated).
+        """Log of :meth:`predict_proba`: always finite.
+
+        As probabilities are kept within ``[tiny, 1 - epsneg]`` of their dtype,
+        log-probabilities are at least ``log(tiny)`` (about -708 in float64,
+        -87 in float32) and at most ``-epsneg``, and they rank the classes
+        exactly as :meth:`predict_proba` does.
 
         Parameters
         ----------
@@ -491,13 +515,14 @@ class ClassifierHeadMixin(ClassifierMixin):
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
-        check_is_fitted(self)
+        proba = self.predict_proba(X)
+        return np.log(proba, out=proba)
+
+    def _class_logits(self, X):
         Z = self._raw_output(X)
         if self._label_binarizer.y_type_ == "binary":
-            Z = np.hstack([-Z, Z])  # the logit of classes_[0] is minus that of classes_[1]
-        log_proba = self._make_loss().link.log_forward(Z)
-        finfo = np.finfo(log_proba.dtype)
-        return np.clip(log_proba, np.log(finfo.tiny), np.log1p(-finfo.epsneg), out=log_proba)
+            return np.hstack([-Z, Z])  # the logit of classes_[0] is minus that of classes_[1]
+        return Z
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -558,7 +583,8 @@ class RegressorHeadMixin(RegressorMixin):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         """
-        A = self._make_loss().link.forward(self._raw_output(X))
+        Z = self._raw_output(X)
+        A = self._make_loss().link.forward(Z)
         return A.ravel() if A.shape[1] == 1 else A
 
     def __sklearn_tags__(self):

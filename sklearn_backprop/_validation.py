@@ -57,11 +57,12 @@ def validate_hyperparameters(estimator):
         _check_number(params["n_iter_no_change"], "n_iter_no_change", Integral, 1, None, "left")
     if "hidden_layer_sizes" in params:
         hidden_layer_sizes(params["hidden_layer_sizes"])
-    if params.get("class_weight") not in (None, "balanced") and not isinstance(
-        params.get("class_weight"), dict
-    ):
+    class_weight = params.get("class_weight")
+    per_output = isinstance(class_weight, list) and all(isinstance(d, dict) for d in class_weight)
+    if not (class_weight in (None, "balanced") or isinstance(class_weight, dict) or per_output):
         raise ValueError(
-            f"class_weight must be None, 'balanced' or a dict; got {params['class_weight']!r}."
+            "class_weight must be None, 'balanced', a dict, or (multilabel y) a list of "
+            f"dicts; got {class_weight!r}."
         )
 
 

@@ -12,7 +12,7 @@ because each is paired with its canonical loss (see ``losses.py``).
 """
 
 import numpy as np
-from scipy.special import expit, logsumexp
+from scipy.special import expit
 
 
 class Identity:
@@ -51,10 +51,6 @@ class Logistic:
 
     def forward(self, Z):
         return expit(Z, out=Z)
-
-    def log_forward(self, Z):
-        """``log(forward(Z))`` without underflow: ``-log(1 + exp(-Z))``."""
-        return -np.logaddexp(0, -Z)
 
     def backward(self, A, dA):
         dA *= A
@@ -125,10 +121,6 @@ class Softmax:
         np.exp(Z, out=Z)
         Z /= Z.sum(axis=1, keepdims=True)
         return Z
-
-    def log_forward(self, Z):
-        """``log(forward(Z))`` without underflow: ``Z - logsumexp(Z)`` per row."""
-        return Z - logsumexp(Z, axis=1, keepdims=True)
 
 
 class Exp:

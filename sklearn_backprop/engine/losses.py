@@ -182,10 +182,11 @@ class CategoricalCrossEntropy(Loss):
     def value_and_link(self, Y, Z, sample_weight=None):
         # The loss and the softmax share their work: shift, take y.z,
         # exponentiate in place, normalise. The shift only guards exp against
-        # overflow and underflow, so it is skipped when every logit is within
-        # +-300, which also skips a reduction along rows (slow for few classes).
+        # overflow and underflow, so it is skipped when every logit is well
+        # inside exp's range for the dtype (|z| < ~284 in float64, ~35 in
+        # float32), which also skips a reduction along rows (slow for few classes).
         largest = max(np.maximum.reduce(Z, axis=None), -np.minimum.reduce(Z, axis=None))
-        if not largest < 300.0:  # (NaN logits take this branch too)
+        if not largest < 0.4 * np.log(np.finfo(Z.dtype).max):  # (NaN takes this branch too)
             Z -= np.maximum.reduce(Z, axis=1, keepdims=True)
         y_dot_z = np.einsum("ij,ij->i", Y, Z)
         np.exp(Z, out=Z)
@@ -211,4 +212,5 @@ class PoissonDeviance(Loss):
 
     def pointwise(self, Y, Z):
         rate = self.link.forward(Z.copy())
-        return (rate - Y * Z + xlogy(Y, Y) - Y).sum(axis=1)
+        with np.errstate(over="ignore"):  # several huge rates may sum past the float range
+            return (rate - Y * Z + xlogy(Y, Y) - Y).sum(axis=1)

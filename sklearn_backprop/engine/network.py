@@ -112,6 +112,12 @@ class Network:
         self.coefs, self.intercepts = self.unflatten(self.params)
         self.layers = [Dense(W, b) for W, b in zip(self.coefs, self.intercepts)]
 
+    def __reduce__(self):
+        # Pickle the configuration and the flat vector; unpickling rebuilds the
+        # per-layer views (pickling views directly would turn them into copies).
+        args = (self.layer_units, self.activation, self.link, self.fit_intercept, self.dtype)
+        return (_rebuild_network, (args, self.params))
+
     @classmethod
     def from_arrays(cls, coefs, intercepts, activation, link):
         """A network over existing per-layer arrays, for prediction only.
@@ -219,6 +225,12 @@ class Network:
             if i > 0:
                 dZ = self.activation.backward(A_in, dA_in)
         return workspace.grad
+
+
+def _rebuild_network(args, params):
+    network = Network(*args)
+    network.params[...] = params
+    return network
 
 
 class Workspace:

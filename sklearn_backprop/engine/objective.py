@@ -128,7 +128,7 @@ class LeastSquaresObjective:
         theta_ext = theta.astype(np.longdouble)
         quadratic = np.sum(theta_ext * (self._G_ext @ theta_ext - 2 * self._B_ext))
         value = (quadratic + self.yy) / (2 * self.weight_sum)
-        d_theta = (self.G @ theta - self.B) / self.weight_sum
+        d_theta = (self.G @ theta.astype(np.float64) - self.B) / self.weight_sum
         coefs, intercepts = self.network.unflatten(self.grad)
         n_features = coefs[0].shape[0]
         coefs[0][...] = d_theta[:n_features]
@@ -142,15 +142,21 @@ class LeastSquaresObjective:
 
 
 def _gram(X, Y, sample_weight, fit_intercept, chunk_rows=4096):
-    """``G = Xa.T D Xa``, ``B = Xa.T D Y``, ``yy``; weighted rows in chunks, not a copy of X."""
+    """``G = Xa.T D Xa``, ``B = Xa.T D Y``, ``yy`` in float64, one chunk of rows at a time.
+
+    Always float64: a float32 Gram matrix of collinear features can come out
+    indefinite (eigenvalues of -1e-5 where the truth is 0), and then the
+    quadratic has no minimum. Chunks keep the float64 copy of float32 data
+    and the weighted rows small; X itself is never copied whole.
+    """
     n_samples, n_features = X.shape
     size = n_features + int(fit_intercept)
-    G = np.zeros((size, size), dtype=Y.dtype)
-    B = np.zeros((size, Y.shape[1]), dtype=Y.dtype)
-    w = np.ones(n_samples, dtype=Y.dtype) if sample_weight is None else sample_weight
+    G = np.zeros((size, size))
+    B = np.zeros((size, Y.shape[1]))
+    w = np.ones(n_samples) if sample_weight is None else sample_weight.astype(np.float64)
     for start in range(0, n_samples, chunk_rows):
         rows = slice(start, start + chunk_rows)
-        Xc, Yc, wc = X[rows], Y[rows], w[rows]
+        Xc, Yc, wc = X[rows].astype(np.float64, copy=False), Y[rows].astype(np.float64), w[rows]
         if sample_weight is None:
             WXc = Xc  # ``Xc.T @ Xc`` lets BLAS use its symmetric product
         elif sp.issparse(Xc):
@@ -165,7 +171,7 @@ def _gram(X, Y, sample_weight, fit_intercept, chunk_rows=4096):
             G[:n_features, n_features] += column_sums
             G[n_features, n_features] += wc.sum()
             B[n_features] += wc @ Yc
-    yy = float(np.einsum("i,ij,ij->", w, Y, Y))
+    yy = float(np.einsum("i,ij,ij->", w, Y, Y, dtype=np.float64))
     return G, B, yy
 
 

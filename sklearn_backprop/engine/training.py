@@ -132,15 +132,26 @@ class StochasticState:
         Draws every shuffle.
     t : int
         Samples seen so far (drives the "invscaling" schedule).
+    epochs : int
+        Epochs run so far, over every call.
     initial_loss : float or None
         Loss of the first mini-batch, before any update: the divergence reference.
+    last_loss : float or None
+        Loss of the last epoch run.
+    order : ndarray of int or None
+        The current permutation of the samples. Each epoch reshuffles it in
+        place (as scikit-learn's MLP does), so keeping it here makes a run
+        split over several calls shuffle exactly like one uninterrupted run.
     """
 
     optimizer: object
     monitor: StoppingMonitor
     rng: object
     t: int = 0
+    epochs: int = 0
     initial_loss: float | None = None
+    last_loss: float | None = None
+    order: np.ndarray | None = None
 
 
 class MiniBatches:
@@ -152,13 +163,14 @@ class MiniBatches:
     views of ``X``.
     """
 
-    def __init__(self, X, Y, sample_weight, batch_size, shuffle, rng):
+    def __init__(self, X, Y, sample_weight, batch_size, shuffle, rng, order=None):
         self.X, self.Y, self.sample_weight = X, Y, sample_weight
         self.n_samples = X.shape[0]
         self.batch_size = batch_size
         self.shuffle = shuffle and batch_size < self.n_samples
         self.rng = rng
-        self.order = np.arange(self.n_samples)
+        same_data = order is not None and len(order) == self.n_samples
+        self.order = order if same_data else np.arange(self.n_samples)
         if self.shuffle and not sp.issparse(X):
             self._X_buffer = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
         self._Y_buffer = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
@@ -232,15 +244,17 @@ def fit_stochastic(
     -------
     TrainingResult
     """
-    batches = MiniBatches(X, Y, sample_weight, batch_size, shuffle, state.rng)
+    batches = MiniBatches(X, Y, sample_weight, batch_size, shuffle, state.rng, state.order)
+    state.order = batches.order
     workspace = Workspace(network, batch_size)
     result = TrainingResult(validation_scores=None if validation_score is None else [])
     with np.errstate(all="ignore"):  # non-finite values are detected, not warned about
         for _ in range(max_epochs):
             epoch_loss = _run_epoch(network, loss, batches, workspace, state, alpha)
+            result.divergence = _divergence(network, state, epoch_loss)
             _record_epoch(result, state, epoch_loss, batches.n_samples, verbose)
-            result.divergence = _divergence(network, state, result)
             if result.divergence is not None:
+                result.message = "Training diverged."
                 break
             if _should_stop(network, state, result, validation_score, verbose):
                 break
@@ -270,22 +284,22 @@ def _run_epoch(network, loss, batches, workspace, state, alpha):
 
 def _record_epoch(result, state, epoch_loss, n_samples, verbose):
     state.t += n_samples
+    state.epochs += 1
+    state.last_loss = epoch_loss
     result.n_iter += 1
     result.loss = epoch_loss
     result.loss_curve.append(epoch_loss)
     if verbose:
-        print(f"Iteration {result.n_iter}, loss = {epoch_loss:.8f}")
+        print(f"Iteration {state.epochs}, loss = {epoch_loss:.8f}")
 
 
-def _divergence(network, state, result):
-    """A Divergence if the last epoch's loss or parameters are non-finite or exploded."""
-    loss_after = result.loss_curve[-1]
+def _divergence(network, state, loss_after):
+    """A Divergence if this epoch's loss or the parameters are non-finite or exploded."""
     limit = DIVERGENCE_FACTOR * max(state.initial_loss, 1.0)
     if np.isfinite(loss_after) and loss_after <= limit and np.isfinite(network.params).all():
         return None
-    before = result.loss_curve[-2] if len(result.loss_curve) > 1 else state.initial_loss
-    result.message = "Training diverged."
-    return Divergence(epoch=result.n_iter, loss_before=before, loss_after=loss_after)
+    before = state.initial_loss if state.last_loss is None else state.last_loss
+    return Divergence(epoch=state.epochs + 1, loss_before=before, loss_after=loss_after)
 
 
 def _should_stop(network, state, result, validation_score, verbose):
@@ -355,7 +369,8 @@ def fit_lbfgs(
     TrainingResult
         ``loss_curve`` holds the objective after each iteration.
     """
-    objective = _full_batch_objective(network, loss, X, Y, alpha, sample_weight)
+    with np.errstate(all="ignore"):  # huge X may overflow X.T @ X: detected below
+        objective = _full_batch_objective(network, loss, X, Y, alpha, sample_weight)
     result = TrainingResult()
     first_values = []
 
