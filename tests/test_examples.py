@@ -1,0 +1,91 @@
+"""The examples run end to end on reduced sizes, write valid PNG figures, and the
+donut example's claims hold.
+
+Each example runs once, in this process (``runpy``, so the project's warning
+filters apply to it), with ``SKLEARN_BACKPROP_EXAMPLES_QUICK=1`` and its output
+directory set to a temporary directory.
+"""
+
+import contextlib
+import io
+import runpy
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib.image
+import numpy as np
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+FIGURES = {
+    "plot_donut.py": ["donut.png"],
+    "plot_backprop_by_hand.py": ["backprop_by_hand.png"],
+    "plot_same_math.py": ["same_math.png"],
+    "plot_optimizers.py": ["optimizers.png"],
+    "plot_grid_search.py": ["grid_search.png"],
+}
+
+
+@dataclass
+class Run:
+    namespace: dict  # the example's global variables after it ran
+    printed: str
+    output: Path
+
+
+@pytest.fixture(scope="module")
+def run_example(tmp_path_factory):
+    """``run_example(name) -> Run``: each example runs at most once per module."""
+    runs = {}
+
+    def run(name):
+        if name not in runs:
+            output = tmp_path_factory.mktemp(Path(name).stem)
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setenv("SKLEARN_BACKPROP_EXAMPLES_QUICK", "1")
+                patch.setenv("SKLEARN_BACKPROP_EXAMPLES_OUTPUT", str(output))
+                # An example may set numpy's print options; the doctests run later.
+                with (
+                    np.printoptions(**np.get_printoptions()),
+                    contextlib.redirect_stdout(io.StringIO()) as printed,
+                ):
+                    namespace = runpy.run_path(str(EXAMPLES / name), run_name="__main__")
+            runs[name] = Run(namespace, printed.getvalue(), output)
+        return runs[name]
+
+    return run
+
+
+def test_every_example_is_tested():
+    assert sorted(path.name for path in EXAMPLES.glob("plot_*.py")) == sorted(FIGURES)
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_example_writes_valid_png_figures(name, run_example):
+    run = run_example(name)
+    assert sorted(path.name for path in run.output.iterdir()) == sorted(FIGURES[name])
+    for figure in FIGURES[name]:
+        path = run.output / figure
+        assert path.read_bytes()[:8] == PNG_SIGNATURE
+        image = matplotlib.image.imread(path)
+        assert image.ndim == 3
+        assert image.shape[2] in (3, 4)  # RGB or RGBA
+        assert min(image.shape[:2]) >= 200
+        assert f"Figure written to {path}" in run.printed
+
+
+def test_donut_linear_models_are_near_chance_and_nonlinear_ones_near_perfect(run_example):
+    accuracy = run_example("plot_donut.py").namespace["results"]
+    assert accuracy["logistic, raw features"] <= 0.65
+    assert accuracy["logistic, degree-2 features"] >= 0.95
+    assert accuracy["MLP (16, 16), relu"] >= 0.95
+    assert accuracy["MLP (16, 16), identity"] <= 0.65
+
+
+def test_donut_prints_table_and_polynomial_coefficients(run_example):
+    printed = run_example("plot_donut.py").printed
+    assert "| model | accuracy (ours) | accuracy (scikit-learn) |" in printed
+    assert "x0^2" in printed
+    assert "x1^2" in printed
