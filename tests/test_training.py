@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal, assert_equal
-from threadpoolctl import threadpool_limits
 
 from sklearn_backprop.engine import (
     HIDDEN_ACTIVATIONS,
@@ -33,14 +32,6 @@ from sklearn_backprop.engine import (
 from sklearn_backprop.engine.training import MiniBatches
 
 N_SAMPLES, N_FEATURES = 24, 3
-
-
-@pytest.fixture(autouse=True, scope="module")
-def single_threaded_blas():
-    # scipy's L-BFGS-B makes BLAS calls on tiny arrays; on a busy machine waking
-    # OpenBLAS's worker threads costs ~100x the arithmetic. Results do not change.
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
 
 
 def regression_problem(seed=0, dtype=np.float64, hidden=(4,), activation="tanh"):

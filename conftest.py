@@ -1,0 +1,17 @@
+"""Suite-wide pytest setup (tests and the package's doctests)."""
+
+import pytest
+from threadpoolctl import threadpool_limits
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _single_threaded_blas():
+    """One BLAS thread for the whole suite.
+
+    The test problems are tiny, and a multi-threaded OpenBLAS spends its time
+    waking threads: on a busy 2-core machine scipy's L-BFGS-B ran ~100x slower
+    in wall time. Results do not depend on it; GridSearchCV(n_jobs=2) workers
+    are separate processes and pick their own thread count.
+    """
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
