@@ -24,7 +24,7 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, column_or_1d
-from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -69,6 +69,10 @@ class BaseScratchEstimator(BaseEstimator):
     """
 
     # ---- hooks ---------------------------------------------------------------
+
+    #: Whether a target of shape (n_samples, 1) is raveled (with a warning), as
+    #: scikit-learn's MLPs do; LinearRegression keeps it 2-D.
+    _ravel_column_target = True
 
     def _hidden_layer_sizes(self):
         return hidden_layer_sizes(self.hidden_layer_sizes)
@@ -116,9 +120,19 @@ class BaseScratchEstimator(BaseEstimator):
             )  # fmt: skip
         else:
             result = self._fit_stochastic(network, loss, X, Y, y, sample_weight, rng, incremental)
-        self._check_result(result, incremental)
+        try:
+            self._check_result(result, incremental)
+        except ValueError:
+            # The model keeps its last good parameters; the next partial_fit starts
+            # a fresh optimizer (with the hyperparameters set by then).
+            self._training_state = None
+            raise
         self._store(network, loss, result, incremental)
         return self
+
+    def __sklearn_is_fitted__(self):
+        # A fit that failed half-way may have set classes_ or n_features_in_.
+        return hasattr(self, "coefs_")
 
     def _prepare(self, X, y, sample_weight, incremental, dtype=(np.float64, np.float32)):
         """Validated data, encoded targets, and the network to train (fresh or resumed)."""
@@ -127,7 +141,7 @@ class BaseScratchEstimator(BaseEstimator):
             self, X, y, accept_sparse=["csr", "csc"], dtype=dtype, multi_output=True,
             y_numeric=not is_classifier(self), reset=first_pass,
         )  # fmt: skip
-        if y.ndim == 2 and y.shape[1] == 1:
+        if self._ravel_column_target and y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         Y = self._encode_targets(y, first_pass, incremental, X.dtype)
         sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
@@ -226,6 +240,12 @@ class BaseScratchEstimator(BaseEstimator):
             raise ValueError(
                 "The validation set is too small. Increase 'validation_fraction' "
                 "or the size of your dataset."
+            )
+        if sample_weight is not None and not (w_train.any() and w_val.any()):
+            part = "training" if not w_train.any() else "validation"
+            raise ValueError(
+                f"Every sample of the early-stopping {part} split has zero sample_weight. "
+                "Change validation_fraction or random_state, or set early_stopping=False."
             )
 
         def validation_score():
@@ -330,7 +350,14 @@ class BaseScratchEstimator(BaseEstimator):
             dtype=(np.float64, np.float32),
             reset=False,
         )
-        return self._inference_network().forward(X)
+        with np.errstate(all="ignore"):
+            Z = self._inference_network().forward(X)
+        if not np.isfinite(Z).all():
+            raise ValueError(
+                "The network's output overflows the float range for these inputs; "
+                "scale X (e.g. with StandardScaler, fitted on the training data)."
+            )
+        return Z
 
     def _inference_network(self):
         return Network.from_arrays(
@@ -366,7 +393,7 @@ class ClassifierHeadMixin(ClassifierMixin):
         -------
         self : object
         """
-        if not hasattr(self, "classes_"):
+        if not hasattr(self, "coefs_"):
             validate_hyperparameters(self)
             binarizer = LabelBinarizer()
             y_array = np.asarray(y) if not sp.issparse(y) else y
@@ -376,6 +403,10 @@ class ClassifierHeadMixin(ClassifierMixin):
                 raise ValueError("classes must be passed on the first call to partial_fit.")
             else:
                 binarizer.fit(classes)
+                if len(binarizer.classes_) < 2:
+                    raise ValueError(
+                        f"classes must hold at least 2 classes; got {binarizer.classes_!r}."
+                    )
             self._label_binarizer, self.classes_ = binarizer, binarizer.classes_
         elif classes is not None and not np.array_equal(
             np.unique(np.asarray(classes)), self.classes_
@@ -419,7 +450,15 @@ class ClassifierHeadMixin(ClassifierMixin):
                     "class_weight='balanced' is not supported by partial_fit: the class "
                     "frequencies of the whole data are unknown. Pass a dict instead."
                 )
-            weights = compute_sample_weight(class_weight, y).astype(dtype)
+            if y.ndim == 1:
+                # Class frequencies count sample weights, as in scikit-learn >= 1.9.
+                per_class = compute_class_weight(
+                    class_weight, classes=self.classes_, y=y, sample_weight=sample_weight
+                )
+                weights = per_class[np.searchsorted(self.classes_, y)]
+            else:  # multilabel: a product over labels
+                weights = compute_sample_weight(class_weight, y)
+            weights = weights.astype(dtype)
             sample_weight = weights if sample_weight is None else sample_weight * weights
         weighted = sample_weight is not None and not incremental and y.ndim == 1
         if weighted and len(np.unique(y[sample_weight > 0])) < 2:
@@ -554,6 +593,8 @@ class RegressorHeadMixin(RegressorMixin):
             raise ValueError(
                 "loss='poisson' requires y >= 0 (counts or rates); got negative values."
             )
+        if first_pass:
+            self._target_ndim = y.ndim  # predictions take the shape of y
         return y.reshape(y.shape[0], -1).astype(dtype)
 
     def _weigh_classes(self, y, sample_weight, incremental, dtype):
@@ -585,7 +626,7 @@ class RegressorHeadMixin(RegressorMixin):
         """
         Z = self._raw_output(X)
         A = self._make_loss().link.forward(Z)
-        return A.ravel() if A.shape[1] == 1 else A
+        return A.ravel() if self._target_ndim == 1 else A
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

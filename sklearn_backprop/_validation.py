@@ -3,12 +3,19 @@
 Numbers go through scikit-learn's public ``check_scalar``, so a bad value gets
 scikit-learn's own message ("alpha == -1, must be >= 0."); options and
 shapes get a message in the same spirit naming the parameter and what it got.
+Every invalid hyperparameter raises :class:`InvalidParameterError`, which is
+both a ValueError and a TypeError, as scikit-learn's own.
 """
 
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils import check_array, check_scalar
+
+
+class InvalidParameterError(ValueError, TypeError):
+    """A hyperparameter has the wrong type or value (caught as ValueError or TypeError)."""
+
 
 # name: (type, min, max, which boundaries are allowed)
 _NUMBERS = {
@@ -40,8 +47,14 @@ _BOOLEANS = (
 
 
 def validate_hyperparameters(estimator):
-    """Raise a ValueError or TypeError naming the first invalid hyperparameter."""
-    params = estimator.get_params()
+    """Raise an InvalidParameterError naming the first invalid hyperparameter."""
+    try:
+        _validate(estimator.get_params())
+    except (TypeError, ValueError) as error:
+        raise InvalidParameterError(str(error)) from None
+
+
+def _validate(params):
     for name, (kind, low, high, closed) in _NUMBERS.items():
         if name in params:
             _check_number(params[name], name, kind, low, high, closed)
@@ -70,6 +83,8 @@ def _check_number(value, name, kind, low, high, closed):
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be an instance of {kind.__name__}, not bool.")
     check_scalar(value, name, kind, min_val=low, max_val=high, include_boundaries=closed)
+    if not np.isfinite(value):  # check_scalar lets NaN through, and inf without an upper bound
+        raise ValueError(f"{name} must be finite; got {value!r}.")
 
 
 def hidden_layer_sizes(value):

@@ -110,14 +110,16 @@ class ScratchLinearRegression(_ZeroHiddenLayers, RegressorHeadMixin, BaseScratch
         Pass an int for reproducible results. Successive ``partial_fit`` calls
         keep drawing from one generator.
 
-    tol : float, default=1e-8
+    tol : float, default=1e-10
         Tolerance of the stopping test. "lbfgs" stops when no entry of the
         gradient exceeds ``tol`` in magnitude (scipy's ``gtol``). The default
         is much tighter than the MLPs' 1e-4 because the least-squares objective
         is cheap (evaluated from ``X.T @ X``) and exact (a quadratic, evaluated
-        in extended precision): a tight gradient tolerance costs only a few
-        more iterations and reproduces the coefficients of ``LinearRegression``
-        and ``Ridge`` closely. "sgd" and "adam" stop when the training loss
+        in extended precision, finished by conjugate-gradient steps): a tight
+        gradient tolerance costs only a few more iterations and reproduces the
+        coefficients of ``LinearRegression`` and ``Ridge`` closely. Where the
+        data's scale puts 1e-10 below float64's resolution of the gradient, the
+        fit stops at that resolution without a warning. "sgd" and "adam" stop when the training loss
         (or the validation score, with ``early_stopping``) has not improved by
         at least ``tol`` for more than ``n_iter_no_change`` consecutive epochs.
 
@@ -307,6 +309,9 @@ class ScratchLinearRegression(_ZeroHiddenLayers, RegressorHeadMixin, BaseScratch
     True
     """
 
+    # Like LinearRegression, a target of shape (n_samples, 1) stays 2-D.
+    _ravel_column_target = False
+
     def __init__(
         self,
         *,
@@ -320,7 +325,7 @@ class ScratchLinearRegression(_ZeroHiddenLayers, RegressorHeadMixin, BaseScratch
         max_iter=1000,
         shuffle=True,
         random_state=None,
-        tol=1e-8,
+        tol=1e-10,
         verbose=False,
         warm_start=False,
         momentum=0.9,
@@ -363,7 +368,7 @@ class ScratchLinearRegression(_ZeroHiddenLayers, RegressorHeadMixin, BaseScratch
         A view of ``coefs_[0].T``, made 1-D when there is a single target.
         """
         W = self.coefs_[0].T
-        return W[0] if self.n_outputs_ == 1 else W
+        return W[0] if self._target_ndim == 1 else W
 
     @property
     def intercept_(self):
@@ -372,7 +377,7 @@ class ScratchLinearRegression(_ZeroHiddenLayers, RegressorHeadMixin, BaseScratch
         Taken from ``intercepts_[0]``; 0 when ``fit_intercept=False``.
         """
         b = self.intercepts_[0]
-        return b[0] if self.n_outputs_ == 1 else b
+        return b[0] if self._target_ndim == 1 else b
 
 
 class ScratchLogisticRegression(_ZeroHiddenLayers, ClassifierHeadMixin, BaseScratchEstimator):

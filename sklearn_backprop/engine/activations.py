@@ -117,7 +117,8 @@ class Softmax:
     name = "softmax"
 
     def forward(self, Z):
-        Z -= Z.max(axis=1, keepdims=True)
+        with np.errstate(over="ignore"):  # max - (-huge) may overflow to inf: exp(-inf) = 0
+            Z -= Z.max(axis=1, keepdims=True)
         np.exp(Z, out=Z)
         Z /= Z.sum(axis=1, keepdims=True)
         return Z

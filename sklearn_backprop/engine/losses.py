@@ -187,7 +187,8 @@ class CategoricalCrossEntropy(Loss):
         # float32), which also skips a reduction along rows (slow for few classes).
         largest = max(np.maximum.reduce(Z, axis=None), -np.minimum.reduce(Z, axis=None))
         if not largest < 0.4 * np.log(np.finfo(Z.dtype).max):  # (NaN takes this branch too)
-            Z -= np.maximum.reduce(Z, axis=1, keepdims=True)
+            with np.errstate(over="ignore"):  # a -inf shifted logit is right: exp(-inf) = 0
+                Z -= np.maximum.reduce(Z, axis=1, keepdims=True)
         y_dot_z = np.einsum("ij,ij->i", Y, Z)
         np.exp(Z, out=Z)
         row_sums = np.add.reduce(Z, axis=1)

@@ -86,8 +86,8 @@ class LeastSquaresObjective:
     ``yy``), so in float64 the value would be blurred by ``eps * yy`` and
     L-BFGS, whose line search compares values, would stop short of the
     optimum of an ill-conditioned problem. The value is therefore evaluated
-    in ``np.longdouble`` (80-bit on x86), and ``ftol = 0``: the objective is an
-    exact quadratic, so stopping is left to the gradient test (``gtol``).
+    in ``np.longdouble`` (80-bit on x86), ``ftol = 0``, and :meth:`refine`
+    finishes with conjugate-gradient steps, which need gradients only.
     """
 
     #: Use this form only when G is small next to X (its extended-precision
@@ -139,6 +139,52 @@ class LeastSquaresObjective:
             value += 0.5 * self.alpha * float(W @ W) / self.weight_sum
             self.grad[: self.network.n_coef] += (self.alpha / self.weight_sum) * W
         return float(value), self.grad
+
+    def refine(self, tol, max_steps):
+        """Conjugate gradients on the quadratic, from ``network.params``.
+
+        Solves ``H theta = B / sum(w)``, ``H = (G + alpha * P) / sum(w)`` (``P``
+        selects the weights, not the biases), until every gradient entry is at
+        most ``tol``; in exact arithmetic at most ``n_features + 1`` steps.
+
+        Returns
+        -------
+        steps : int
+        reached : bool
+            Whether the gradient test was met.
+
+        Notes
+        -----
+        r = B / sum(w) - H theta  (minus the gradient);  d = r
+        repeat:  step = r.r / d.H d;  theta += step d;  r_new = r - step H d
+                 d = r_new + (r_new.r_new / r.r) d
+        """
+        theta = self._theta(self.network.params).astype(np.float64)
+        penalty = np.zeros((theta.shape[0], 1))
+        penalty[: self.network.layer_units[0]] = self.alpha
+
+        def hessian_times(v):
+            return (self.G @ v + penalty * v) / self.weight_sum
+
+        r = self.B / self.weight_sum - hessian_times(theta)
+        d, rr, steps = r.copy(), float(np.sum(r * r)), 0
+        while steps < max_steps and np.abs(r).max() > tol and rr > 0:
+            Hd = hessian_times(d)
+            step = rr / float(np.sum(d * Hd))
+            theta += step * d
+            r -= step * Hd
+            rr, rr_old = float(np.sum(r * r)), rr
+            d = r + (rr / rr_old) * d
+            steps += 1
+        self._set_theta(theta)
+        return steps, bool(np.abs(self()[1]).max() <= tol)
+
+    def _set_theta(self, theta):
+        coefs, intercepts = self.network.coefs, self.network.intercepts
+        n_features = coefs[0].shape[0]
+        coefs[0][...] = theta[:n_features]
+        if intercepts[0] is not None:
+            intercepts[0][...] = theta[n_features]
 
 
 def _gram(X, Y, sample_weight, fit_intercept, chunk_rows=4096):

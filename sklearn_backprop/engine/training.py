@@ -29,9 +29,11 @@ from .objective import LeastSquaresObjective, value_and_gradient
 #: An epoch loss this many times above the starting loss (or above 1) is a blow-up.
 DIVERGENCE_FACTOR = 1e4
 
-#: L-BFGS stops when the objective's relative decrease falls below this
-#: (scikit-learn's LogisticRegression uses the same value).
-LBFGS_FTOL = 64 * np.finfo(float).eps
+#: L-BFGS also stops when the objective's relative decrease falls below
+#: ``tol * LBFGS_FTOL_PER_TOL``: at the default tol=1e-4 that is 64 machine
+#: epsilons, scikit-learn's LogisticRegression's ftol; a tighter tol asks for
+#: a proportionally tighter decrease, so that tol alone sets the precision.
+LBFGS_FTOL_PER_TOL = 64 * np.finfo(float).eps / 1e-4
 
 
 @dataclass
@@ -342,7 +344,6 @@ def fit_lbfgs(
     max_iter,
     max_fun,
     tol,
-    ftol=LBFGS_FTOL,
     verbose=False,
 ):
     """Train ``network`` in place with L-BFGS-B on the full-batch objective.
@@ -356,11 +357,10 @@ def fit_lbfgs(
     max_fun : int
         Maximum number of objective evaluations.
     tol : float
-        ``gtol``: stop when every gradient entry is at most ``tol`` in magnitude.
-    ftol : float, default=64 * machine epsilon
-        Stop when the relative decrease of the objective is at most ``ftol``
-        (scikit-learn's LogisticRegression uses the same value). The
-        least-squares objective overrides it with its own ``ftol`` (0).
+        ``gtol``: stop when every gradient entry is at most ``tol`` in magnitude;
+        ``ftol = tol * LBFGS_FTOL_PER_TOL``: stop when the objective's relative
+        decrease is at most that. A least-squares objective sets ``ftol = 0``
+        and is finished by its own conjugate-gradient ``refine``.
     verbose : bool, default=False
         Print ``Iteration k, loss = ...`` after each iteration.
 
@@ -400,7 +400,7 @@ def fit_lbfgs(
                 "maxiter": max_iter,
                 "maxfun": max_fun,
                 "gtol": tol,
-                "ftol": getattr(objective, "ftol", ftol),
+                "ftol": getattr(objective, "ftol", tol * LBFGS_FTOL_PER_TOL),
                 "maxls": 50,
             },
         )
@@ -409,6 +409,14 @@ def fit_lbfgs(
     result.loss = float(solution.fun)
     result.converged = solution.status == 0
     result.message = str(solution.message)
+    if hasattr(objective, "refine") and np.isfinite(result.loss):
+        with np.errstate(all="ignore"):
+            # Each step costs about one evaluation: max_fun bounds them too.
+            budget = min(max_iter - result.n_iter, max_fun - int(solution.nfev))
+            steps, reached = objective.refine(tol, max_steps=max(budget, 0))
+        result.n_iter += steps
+        result.loss = objective()[0]
+        result.converged = result.converged or reached
     if not (np.isfinite(result.loss) and np.isfinite(network.params).all()):
         before = result.loss_curve[-2] if len(result.loss_curve) > 1 else first_values[0]
         result.divergence = Divergence(result.n_iter, before, result.loss)
