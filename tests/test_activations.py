@@ -9,9 +9,9 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import numerical_gradient
 from numpy.testing import assert_allclose, assert_array_equal
 
+from conftest import numerical_gradient
 from sklearn_backprop.engine import HIDDEN_ACTIVATIONS, Exp, Softmax
 
 HIDDEN_NAMES = ["identity", "logistic", "tanh", "relu"]

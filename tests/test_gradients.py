@@ -14,9 +14,9 @@ import itertools
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from conftest import numerical_gradient
 from numpy.testing import assert_allclose
 
+from conftest import numerical_gradient
 from sklearn_backprop.engine import (
     HIDDEN_ACTIVATIONS,
     BinaryCrossEntropy,

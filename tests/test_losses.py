@@ -11,11 +11,11 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import numerical_gradient
 from numpy.testing import assert_allclose
 from scipy.special import expit, softmax
 from sklearn.metrics import log_loss, mean_poisson_deviance, mean_squared_error
 
+from conftest import numerical_gradient
 from sklearn_backprop.engine import (
     BinaryCrossEntropy,
     CategoricalCrossEntropy,
