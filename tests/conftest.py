@@ -1,4 +1,5 @@
-"""Shared fixtures: a seeded generator, tiny datasets and an independent finite-difference gradient.
+"""Shared fixtures: a seeded generator, tiny datasets, a spy on the solvers, and an independent
+finite-difference gradient.
 
 ``numerical_gradient`` is written here on purpose, not imported from the package: the witness
 that backpropagation is right must not share code with what it checks.
@@ -6,6 +7,8 @@ that backpropagation is right must not share code with what it checks.
 
 import numpy as np
 import pytest
+
+import sklearn_backprop._base as base
 
 
 @pytest.fixture
@@ -28,6 +31,21 @@ def classification_data(rng):
     X = rng.normal(size=(9, 4))
     y = np.array([0, 1, 2, 0, 1, 2, 0, 1, 2])
     return X, rng.permutation(y)
+
+
+@pytest.fixture
+def solver_calls(monkeypatch):
+    """Names of the solvers that were entered: empty means no training happened."""
+    calls = []
+    for solver in ("fit_stochastic", "fit_lbfgs"):
+        original = getattr(base, solver)
+
+        def spy(*args, _original=original, _name=solver, **kwargs):
+            calls.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(base, solver, spy)
+    return calls
 
 
 def numerical_gradient(f, x, eps=1e-4):

@@ -15,37 +15,27 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 
-from sklearn_backprop import (
-    ScratchLinearRegression,
-    ScratchLogisticRegression,
-    ScratchMLPClassifier,
-    ScratchMLPRegressor,
+from _estimators import (
+    COEF,
+    ESTIMATORS,
+    PREDICTION_METHODS,
+    data_maker,
+    estimator_maker,
+    fit_quietly,
+    value_error_of,
 )
-
-ESTIMATORS = {
-    "linear": (ScratchLinearRegression, {}),
-    "logistic": (ScratchLogisticRegression, {}),
-    "mlp-regressor": (ScratchMLPRegressor, {"hidden_layer_sizes": (5,)}),
-    "mlp-classifier": (ScratchMLPClassifier, {"hidden_layer_sizes": (5,)}),
-}
-IS_CLASSIFIER = {"linear": False, "logistic": True, "mlp-regressor": False, "mlp-classifier": True}
+from sklearn_backprop import ScratchLinearRegression
 
 # A float as printed in a message: 2.5183, 2.24789e+12, inf, nan.
 NUMBER = r"(?<![\w.])[-+]?(?:inf|nan|\d+(?:\.\d*)?(?:e[-+]?\d+)?)(?!\w)"
 
-
-def make_data(classifier, n_samples=40, seed=0):
-    """Standardised features and a target that a linear model fits well."""
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n_samples, 3))
-    if classifier:
-        return X, (X[:, 0] + X[:, 1] > 0).astype(int)
-    return X, X @ np.array([1.0, -2.0, 0.5]) + 0.1 * rng.normal(size=n_samples)
-
-
-def make_estimator(name, **params):
-    cls, defaults = ESTIMATORS[name]
-    return cls(**{"random_state": 0, **defaults, **params})
+make_estimator = estimator_maker(hidden_layer_sizes=(5,), random_state=0)
+# Standardised features and a target that a linear model fits well.
+make_data = data_maker(
+    n_samples=40,
+    labels=lambda X, rng: (X[:, 0] + X[:, 1] > 0).astype(int),
+    target=lambda X, rng: X @ COEF + 0.1 * rng.normal(size=len(X)),
+)
 
 
 def parse_divergence(message):
@@ -55,22 +45,6 @@ def parse_divergence(message):
     numbers = re.findall(NUMBER, message[step.end() :])
     assert len(numbers) >= 2, f"the message names no loss before and after: {message!r}"
     return int(step.group(1)), float(numbers[0]), float(numbers[1])
-
-
-def fit_quietly(estimator, X, y, **fit_params):
-    """Fit, silencing the ConvergenceWarning that tiny ``max_iter`` values cause on purpose."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return estimator.fit(X, y, **fit_params)
-
-
-def value_error_of(function, *args, **kwargs):
-    """The ValueError that ``function`` raised, or None if it returned."""
-    try:
-        function(*args, **kwargs)
-    except ValueError as error:
-        return error
-    return None
 
 
 def assert_finite_model(estimator, X):
@@ -89,7 +63,7 @@ def assert_finite_model(estimator, X):
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
 @pytest.mark.parametrize("name", ESTIMATORS)
 def test_exploding_run_raises_naming_epoch_losses_and_learning_rate(name, solver):
-    X, y = make_data(IS_CLASSIFIER[name])
+    X, y = make_data(name)
     estimator = make_estimator(name, solver=solver, learning_rate_init=1000.0, max_iter=50)
     with pytest.raises(ValueError, match=r"learning_rate_init \(currently 1000\.0\)") as info:
         estimator.fit(X, y)
@@ -110,7 +84,7 @@ def test_exploding_run_raises_naming_epoch_losses_and_learning_rate(name, solver
 
 
 def test_unscaled_features_make_sgd_diverge_and_the_error_says_scale_x():
-    X, y = make_data(classifier=False)
+    X, y = make_data("linear")
     estimator = ScratchLinearRegression(solver="sgd", random_state=0, max_iter=50)
     with pytest.raises(ValueError, match=r"learning_rate_init \(currently 0\.01\)") as info:
         estimator.fit(1000.0 * X, y)
@@ -119,7 +93,7 @@ def test_unscaled_features_make_sgd_diverge_and_the_error_says_scale_x():
 
 @pytest.mark.parametrize("name", ESTIMATORS)
 def test_non_finite_loss_raises_and_reports_the_non_finite_value(name):
-    X, y = make_data(IS_CLASSIFIER[name])
+    X, y = make_data(name)
     estimator = make_estimator(name, solver="sgd", learning_rate_init=1e300, max_iter=20)
     with pytest.raises(ValueError, match=r"learning_rate_init \(currently 1e\+300\)") as info:
         estimator.fit(X, y)
@@ -131,7 +105,7 @@ def test_non_finite_loss_raises_and_reports_the_non_finite_value(name):
 @pytest.mark.parametrize("name", ESTIMATORS)
 def test_lbfgs_on_data_that_makes_the_loss_non_finite_raises(name):
     # Finite input (validation accepts it), but the objective overflows at the first evaluation.
-    X, y = make_data(IS_CLASSIFIER[name])
+    X, y = make_data(name)
     estimator = make_estimator(name, solver="lbfgs", max_iter=50)
     with pytest.raises(ValueError, match=r"(?i)diverged at iteration \d+") as info:
         estimator.fit(1e200 * X, y)
@@ -144,7 +118,7 @@ def test_lbfgs_on_data_that_makes_the_loss_non_finite_raises(name):
 
 def test_partial_fit_divergence_names_the_run_epoch_and_the_previous_epoch_loss():
     # One epoch per call: the first call survives (loss ~2e3), the second explodes.
-    X, y = make_data(classifier=False)
+    X, y = make_data("linear")
     estimator = ScratchLinearRegression(
         solver="sgd", learning_rate_init=0.3, momentum=0.0, batch_size=5, random_state=0
     )
@@ -158,7 +132,7 @@ def test_partial_fit_divergence_names_the_run_epoch_and_the_previous_epoch_loss(
 
 
 def test_failed_partial_fit_leaves_the_last_good_model_in_place():
-    X, y = make_data(classifier=False)
+    X, y = make_data("linear")
     estimator = ScratchLinearRegression(
         solver="sgd", learning_rate_init=0.3, momentum=0.0, batch_size=5, random_state=0
     )
@@ -174,7 +148,7 @@ def test_failed_partial_fit_leaves_the_last_good_model_in_place():
 
 @pytest.mark.parametrize("name", ESTIMATORS)
 def test_failed_warm_start_fit_leaves_the_previous_model_in_place(name):
-    X, y = make_data(IS_CLASSIFIER[name])
+    X, y = make_data(name)
     estimator = fit_quietly(make_estimator(name, solver="sgd", warm_start=True, max_iter=5), X, y)
     coefs = [W.copy() for W in estimator.coefs_ + estimator.intercepts_]
     estimator.set_params(learning_rate_init=1000.0)
@@ -195,7 +169,7 @@ EARLY_STOPPING_BLOWUPS = {
 @pytest.mark.parametrize("case", EARLY_STOPPING_BLOWUPS)
 def test_early_stopping_restores_the_best_checkpoint_and_warns_instead_of_raising(case):
     name, params = EARLY_STOPPING_BLOWUPS[case]
-    X, y = make_data(IS_CLASSIFIER[name])
+    X, y = make_data(name)
     X = 3.0 * X
 
     def estimator(max_iter):
@@ -219,7 +193,7 @@ def test_early_stopping_restores_the_best_checkpoint_and_warns_instead_of_raisin
 
 def test_early_stopping_without_a_finite_checkpoint_still_raises():
     # The very first epoch explodes: there is nothing to restore.
-    X, y = make_data(classifier=False)
+    X, y = make_data("linear")
     estimator = ScratchLinearRegression(
         solver="sgd", learning_rate_init=1.0, momentum=0.0, batch_size=5, early_stopping=True,
         validation_fraction=0.25, random_state=0,
@@ -245,7 +219,7 @@ SETTINGS = [
 def test_a_fit_that_returns_has_finite_parameters_and_predictions(
     name, solver, learning_rate_init, scale
 ):
-    X, y = make_data(IS_CLASSIFIER[name])
+    X, y = make_data(name)
     X = scale * X
     estimator = make_estimator(
         name, solver=solver, learning_rate_init=learning_rate_init, alpha=0.0, max_iter=20
@@ -261,13 +235,13 @@ def test_a_fit_that_returns_has_finite_parameters_and_predictions(
 def test_predictions_for_features_at_the_edge_of_the_float_range_are_finite_or_an_error(name):
     # Finite features near the largest float make X @ W overflow at predict time. The
     # model must then answer with finite numbers or a ValueError, never NaN or inf.
-    X, y = make_data(IS_CLASSIFIER[name])
+    X, y = make_data(name)
     estimator = fit_quietly(make_estimator(name, max_iter=50), X, y)
     X_edge = X / np.abs(X).max() * 1.7e308
     with warnings.catch_warnings():
         # scikit-learn's own finiteness check of X warns on such data (sum overflows).
         warnings.simplefilter("ignore", RuntimeWarning)
-        for method in ("predict", "predict_proba", "predict_log_proba", "decision_function"):
+        for method in PREDICTION_METHODS:
             if not hasattr(estimator, method):
                 continue
             try:

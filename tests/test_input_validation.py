@@ -9,73 +9,26 @@ rejected by ``fit`` before any training happens. Each error is a ``ValueError`` 
 carries the words of scikit-learn's own.
 """
 
-import warnings
-
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.exceptions import ConvergenceWarning
 
-import sklearn_backprop._base as base
-from sklearn_backprop import (
-    ScratchLinearRegression,
-    ScratchLogisticRegression,
-    ScratchMLPClassifier,
-    ScratchMLPRegressor,
+from _estimators import (
+    CLASSIFIERS,
+    ESTIMATORS,
+    MLPS,
+    PREDICTION_METHODS,
+    cyclic_labels,
+    data_maker,
+    estimator_maker,
+    fit_quietly,
+    linear_target,
+    partial_fit,
+    value_error_of,
 )
 
-ESTIMATORS = {
-    "linear": ScratchLinearRegression,
-    "logistic": ScratchLogisticRegression,
-    "mlp-regressor": ScratchMLPRegressor,
-    "mlp-classifier": ScratchMLPClassifier,
-}
-CLASSIFIERS = ["logistic", "mlp-classifier"]
-
-
-def make_estimator(name, **params):
-    defaults = {"random_state": 0, "max_iter": 5}
-    if name.startswith("mlp"):
-        defaults["hidden_layer_sizes"] = (3,)
-    return ESTIMATORS[name](**{**defaults, **params})
-
-
-def make_data(name, n_samples=12, seed=0):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n_samples, 3))
-    if name in CLASSIFIERS:
-        return X, np.arange(n_samples) % 3
-    return X, X @ np.array([1.0, -2.0, 0.5])
-
-
-def fit_quietly(estimator, X, y, **fit_params):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return estimator.fit(X, y, **fit_params)
-
-
-def value_error_of(function, *args, **kwargs):
-    """The ValueError that ``function`` raised, or None if it returned."""
-    try:
-        function(*args, **kwargs)
-    except ValueError as error:
-        return error
-    return None
-
-
-@pytest.fixture
-def solver_calls(monkeypatch):
-    """Names of the solvers that ``fit`` entered: empty means no training happened."""
-    calls = []
-    for solver in ("fit_stochastic", "fit_lbfgs"):
-        original = getattr(base, solver)
-
-        def spy(*args, _original=original, _name=solver, **kwargs):
-            calls.append(_name)
-            return _original(*args, **kwargs)
-
-        monkeypatch.setattr(base, solver, spy)
-    return calls
+make_estimator = estimator_maker(hidden_layer_sizes=(3,), random_state=0, max_iter=5)
+make_data = data_maker(n_samples=12, labels=cyclic_labels, target=linear_target)
 
 
 # ---- X and y ------------------------------------------------------------------------------
@@ -121,7 +74,7 @@ def test_prediction_methods_reject_bad_X_with_sklearn_message(name, bad):
     X, y = make_data(name)
     estimator = fit_quietly(make_estimator(name), X, y)
     transform, message = BAD_X[bad]
-    for method in ("predict", "predict_proba", "predict_log_proba", "decision_function"):
+    for method in PREDICTION_METHODS:
         if hasattr(estimator, method):
             with pytest.raises(ValueError, match=message):
                 getattr(estimator, method)(transform(X))
@@ -148,7 +101,7 @@ def test_fit_rejects_X_and_y_of_different_lengths(name):
 def test_prediction_with_a_different_number_of_features_names_both_counts(name):
     X, y = make_data(name)
     estimator = fit_quietly(make_estimator(name), X, y)
-    for method in ("predict", "predict_proba", "predict_log_proba", "decision_function", "score"):
+    for method in (*PREDICTION_METHODS, "score"):
         if hasattr(estimator, method):
             args = (X[:, :2], y) if method == "score" else (X[:, :2],)
             with pytest.raises(ValueError, match=r"X has 2 features, but \w+ is expecting 3"):
@@ -227,9 +180,8 @@ def test_fit_rejects_bad_sample_weight_before_training(name, bad, solver_calls):
 def test_partial_fit_rejects_bad_sample_weight_before_training(name, bad, solver_calls):
     X, y = make_data(name)
     sample_weight, message = BAD_SAMPLE_WEIGHT[bad]
-    classes = {"classes": [0, 1, 2]} if name in CLASSIFIERS else {}
     with pytest.raises(ValueError, match=message):
-        make_estimator(name, solver="sgd").partial_fit(X, y, sample_weight=sample_weight, **classes)
+        partial_fit(make_estimator(name, solver="sgd"), name, X, y, sample_weight=sample_weight)
     assert solver_calls == []
 
 
@@ -249,7 +201,7 @@ def test_a_mini_batch_with_all_zero_weights_is_skipped_not_a_crash(name, solver)
 
 
 @pytest.mark.parametrize("seed", range(12))
-@pytest.mark.parametrize("name", ["mlp-regressor", "mlp-classifier"])
+@pytest.mark.parametrize("name", MLPS)
 def test_early_stopping_split_without_weight_fails_before_training_or_trains(
     name, seed, solver_calls
 ):
@@ -356,8 +308,7 @@ def test_invalid_hyperparameter_is_rejected_by_partial_fit_before_any_training(
     name, param, value, solver_calls
 ):
     X, y = make_data(name)
-    classes = {"classes": [0, 1, 2]} if name in CLASSIFIERS else {}
-    estimator = make_estimator(name, solver="sgd").partial_fit(X, y, **classes)
+    estimator = partial_fit(make_estimator(name, solver="sgd"), name, X, y)
     coefs = [W.copy() for W in estimator.coefs_]
     solver_calls.clear()
     estimator.set_params(**{param: value})

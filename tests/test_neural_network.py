@@ -31,8 +31,13 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.preprocessing import StandardScaler
 
+from _estimators import (
+    CLASSIFIER_CLASSES,
+    MLP_CLASSES,
+    few_iterations,
+    parametrize_estimator_class,
+)
 from sklearn_backprop import (
-    ScratchLinearRegression,
     ScratchLogisticRegression,
     ScratchMLPClassifier,
     ScratchMLPRegressor,
@@ -41,24 +46,11 @@ from sklearn_backprop import (
 
 ACTIVATIONS = ["identity", "logistic", "tanh", "relu"]
 SOLVERS = ["lbfgs", "sgd", "adam"]
-ESTIMATORS = [
-    ScratchLinearRegression,
-    ScratchLogisticRegression,
-    ScratchMLPClassifier,
-    ScratchMLPRegressor,
-]
-
-# Runs deliberately cut short warn that they did not converge; that is not what they test.
-few_iterations = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
-
-def _is_classifier(estimator_class):
-    return estimator_class in (ScratchLogisticRegression, ScratchMLPClassifier)
 
 
 def _small_data(estimator_class, n_samples=40, seed=0):
     """A small, standardised problem suited to the estimator."""
-    if _is_classifier(estimator_class):
+    if estimator_class in CLASSIFIER_CLASSES:
         X, y = make_classification(
             n_samples=n_samples, n_features=4, n_informative=3, n_redundant=0, random_state=seed
         )
@@ -500,7 +492,7 @@ def test_logistic_regression_class_weight_matches_sklearn(class_weight):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
-@pytest.mark.parametrize("Estimator", ESTIMATORS, ids=lambda E: E.__name__)
+@parametrize_estimator_class()
 @few_iterations
 def test_dtype_of_x_is_kept_in_parameters_and_outputs(Estimator, dtype):
     X, y = _small_data(Estimator)
@@ -511,7 +503,7 @@ def test_dtype_of_x_is_kept_in_parameters_and_outputs(Estimator, dtype):
     if hasattr(estimator, "coef_"):
         assert estimator.coef_.dtype == dtype
     methods = ["predict_proba", "predict_log_proba", "decision_function"]
-    if not _is_classifier(Estimator):
+    if Estimator not in CLASSIFIER_CLASSES:
         methods = ["predict"]
     for method in methods:
         assert getattr(estimator, method)(X).dtype == dtype, method
@@ -519,20 +511,20 @@ def test_dtype_of_x_is_kept_in_parameters_and_outputs(Estimator, dtype):
 
 @pytest.mark.parametrize("fmt", ["csr", "csc"])
 @pytest.mark.parametrize("solver", SOLVERS)
-@pytest.mark.parametrize("Estimator", ESTIMATORS, ids=lambda E: E.__name__)
+@parametrize_estimator_class()
 @few_iterations
 def test_sparse_input_gives_the_dense_result(Estimator, solver, fmt):
     X, y = _small_data(Estimator)
     X[np.abs(X) < 0.7] = 0.0  # about half the entries
     X_sparse = sp.csr_matrix(X).asformat(fmt)
     settings = {"solver": solver, "max_iter": 20, "random_state": 0}
-    if Estimator in (ScratchMLPClassifier, ScratchMLPRegressor):
+    if Estimator in MLP_CLASSES:
         settings["hidden_layer_sizes"] = (5,)
     dense = Estimator(**settings).fit(X, y)
     sparse = Estimator(**settings).fit(X_sparse, y)
 
     assert _max_param_diff(dense, sparse) <= 1e-10
-    method = "predict_proba" if _is_classifier(Estimator) else "predict"
+    method = "predict_proba" if Estimator in CLASSIFIER_CLASSES else "predict"
     np.testing.assert_allclose(
         getattr(sparse, method)(X_sparse), getattr(dense, method)(X), rtol=1e-10, atol=1e-12
     )
@@ -542,7 +534,7 @@ def test_sparse_input_gives_the_dense_result(Estimator, solver, fmt):
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
-@pytest.mark.parametrize("Estimator", ESTIMATORS, ids=lambda E: E.__name__)
+@parametrize_estimator_class()
 def test_partial_fit_exists_only_for_stochastic_solvers(Estimator, solver):
     assert hasattr(Estimator(solver=solver), "partial_fit") == (solver != "lbfgs")
     # availability follows the current solver, not the one at construction
@@ -551,9 +543,7 @@ def test_partial_fit_exists_only_for_stochastic_solvers(Estimator, solver):
 
 
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
-@pytest.mark.parametrize(
-    "Estimator", [ScratchMLPClassifier, ScratchMLPRegressor], ids=lambda E: E.__name__
-)
+@parametrize_estimator_class(MLP_CLASSES)
 @few_iterations
 def test_each_partial_fit_call_is_one_epoch_of_fit(Estimator, solver):
     X, y = _small_data(Estimator, n_samples=100)
@@ -572,9 +562,7 @@ def test_each_partial_fit_call_is_one_epoch_of_fit(Estimator, solver):
     assert _max_param_diff(incremental, at_once) == 0.0
 
 
-@pytest.mark.parametrize(
-    "Estimator", [ScratchMLPClassifier, ScratchMLPRegressor], ids=lambda E: E.__name__
-)
+@parametrize_estimator_class(MLP_CLASSES)
 @few_iterations
 def test_warm_start_continues_from_the_fitted_parameters(Estimator):
     # Plain SGD without shuffling keeps no state beyond the parameters, so
@@ -599,9 +587,7 @@ def test_warm_start_continues_from_the_fitted_parameters(Estimator):
     assert max(np.abs(a - b).max() for a, b in zip(resumed.coefs_, first_part)) > 0
 
 
-@pytest.mark.parametrize(
-    "Estimator", [ScratchMLPClassifier, ScratchMLPRegressor], ids=lambda E: E.__name__
-)
+@parametrize_estimator_class(MLP_CLASSES)
 @few_iterations
 def test_without_warm_start_fit_starts_afresh(Estimator):
     X, y = _small_data(Estimator)
@@ -612,9 +598,7 @@ def test_without_warm_start_fit_starts_afresh(Estimator):
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
-@pytest.mark.parametrize(
-    "Estimator", [ScratchMLPClassifier, ScratchMLPRegressor], ids=lambda E: E.__name__
-)
+@parametrize_estimator_class(MLP_CLASSES)
 @few_iterations
 def test_empty_hidden_layer_sizes_is_a_single_layer_like_sklearn(Estimator, solver):
     X, y = _small_data(Estimator)
@@ -650,7 +634,7 @@ def _assert_same_state(before, after):
 
 
 @pytest.mark.parametrize("fitted", [False, True], ids=["unfitted", "fitted"])
-@pytest.mark.parametrize("Estimator", ESTIMATORS, ids=lambda E: E.__name__)
+@parametrize_estimator_class()
 @few_iterations
 def test_check_gradients_agrees_and_leaves_the_estimator_unchanged(
     Estimator, fitted, record_property

@@ -7,53 +7,35 @@ objects and int arrays are accepted and give the same model as the equivalent C-
 float64 array.
 """
 
-import warnings
-
 import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.exceptions import ConvergenceWarning
 
-from sklearn_backprop import (
-    ScratchLinearRegression,
-    ScratchLogisticRegression,
-    ScratchMLPClassifier,
-    ScratchMLPRegressor,
+from _estimators import (
+    CLASSIFIERS,
+    ESTIMATORS,
+    PREDICTION_METHODS,
+    cyclic_labels,
+    data_maker,
+    estimator_maker,
+    linear_target,
+    quietly,
 )
 
-ESTIMATORS = {
-    "linear": ScratchLinearRegression,
-    "logistic": ScratchLogisticRegression,
-    "mlp-regressor": ScratchMLPRegressor,
-    "mlp-classifier": ScratchMLPClassifier,
-}
-CLASSIFIERS = ["logistic", "mlp-classifier"]
-PREDICTION_METHODS = ("predict", "predict_proba", "predict_log_proba", "decision_function")
+LABELS = np.array(["ham", "spam", "eggs"])
 
-
-def make_estimator(name, **params):
-    defaults = {"random_state": 0, "max_iter": 8, "batch_size": 8}
-    if name.startswith("mlp"):
-        defaults["hidden_layer_sizes"] = (4,)
-    return ESTIMATORS[name](**{**defaults, **params})
+make_estimator = estimator_maker(hidden_layer_sizes=(4,), random_state=0, max_iter=8, batch_size=8)
+make_X_y = data_maker(
+    n_samples=20, labels=lambda X, rng: LABELS[cyclic_labels(X, rng)], target=linear_target
+)
 
 
 def make_data(name, n_samples=20, seed=0):
     """X, y (string labels for classifiers) and positive sample weights."""
     rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n_samples, 3))
-    if name in CLASSIFIERS:
-        y = np.array(["ham", "spam", "eggs"])[np.arange(n_samples) % 3]
-    else:
-        y = X @ np.array([1.0, -2.0, 0.5])
+    X, y = make_X_y(name, n_samples, seed=rng)
     return X, y, rng.uniform(0.5, 2.0, size=n_samples)
-
-
-def quietly(function, *args, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return function(*args, **kwargs)
 
 
 def snapshot(array):

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import logsumexp
-from sklearn.exceptions import ConvergenceWarning
 
+from _estimators import PREDICTION_METHODS, fit_quietly, value_error_of
 from sklearn_backprop import (
     ScratchLinearRegression,
     ScratchLogisticRegression,
@@ -56,21 +56,6 @@ def make_data(target, n_samples=30, seed=0):
         "multilabel": np.column_stack([score > 0, X[:, 2] > 0]).astype(int),
     }
     return X, targets[target]
-
-
-def value_error_of(function, *args, **kwargs):
-    """The ValueError that ``function`` raised, or None if it returned."""
-    try:
-        function(*args, **kwargs)
-    except ValueError as error:
-        return error
-    return None
-
-
-def fit_quietly(estimator, X, y):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return estimator.fit(X, y)
 
 
 # ---- the links and the training objective, at the engine level -------------------------
@@ -316,11 +301,10 @@ def test_no_runtime_warning_leaks_when_predicting_on_huge_features(name):
     if name == "mlp-poisson":
         y = np.abs(y)
     estimator = fit_quietly(cls(max_iter=50, random_state=0, **params), X, y)
-    methods = ["predict", "predict_proba", "predict_log_proba", "decision_function"]
     for scale in (1e100, 1e300):
         with warnings.catch_warnings(record=True) as record:
             warnings.simplefilter("always")
-            for method in methods:
+            for method in PREDICTION_METHODS:
                 if hasattr(estimator, method):
                     getattr(estimator, method)(scale * X)
         assert runtime_warnings(record) == [], scale

@@ -123,6 +123,13 @@ def value_error_of(function, *args, **kwargs):
     return None
 
 
+def small(estimator_class, params):
+    """The estimator with ``params``; an MLP with a single hidden layer of 3 units."""
+    if estimator_class in (ScratchMLPRegressor, ScratchMLPClassifier):
+        params = {**params, "hidden_layer_sizes": (3,)}
+    return estimator_class(**params)
+
+
 def fit_or_value_error(estimator, X, y, sample_weight):
     """True if ``fit`` succeeded; False if it raised a ValueError with a message."""
     error = value_error_of(estimator.fit, X, y, sample_weight=sample_weight)
@@ -170,9 +177,7 @@ ALL_WEIGHT_HELD_OUT = (
 )
 def test_regressors_fit_hostile_data_or_raise_a_value_error(problem, estimator_class, params):
     X, y, sample_weight = problem
-    if estimator_class is ScratchMLPRegressor:
-        params = {**params, "hidden_layer_sizes": (3,)}
-    estimator = estimator_class(**params)
+    estimator = small(estimator_class, params)
     if fit_or_value_error(estimator, X, y, sample_weight):
         assert_finite_regression(estimator, X, y)
 
@@ -185,9 +190,7 @@ def test_regressors_fit_hostile_data_or_raise_a_value_error(problem, estimator_c
 )
 def test_classifiers_fit_hostile_data_or_raise_a_value_error(problem, estimator_class, params):
     X, y, sample_weight = problem
-    if estimator_class is ScratchMLPClassifier:
-        params = {**params, "hidden_layer_sizes": (3,)}
-    estimator = estimator_class(**params)
+    estimator = small(estimator_class, params)
     if fit_or_value_error(estimator, X, y, sample_weight):
         assert_finite_classification(estimator, X)
 

@@ -12,27 +12,20 @@ import pickle
 import subprocess
 import sys
 import textwrap
-import warnings
 
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
-from sklearn.exceptions import ConvergenceWarning
 
-from sklearn_backprop import (
-    ScratchLinearRegression,
-    ScratchLogisticRegression,
-    ScratchMLPClassifier,
-    ScratchMLPRegressor,
+from _estimators import (
+    COEF,
+    ESTIMATORS,
+    MLPS,
+    data_maker,
+    estimator_maker,
+    fit_quietly,
+    partial_fit,
 )
-
-ESTIMATORS = {
-    "linear": ScratchLinearRegression,
-    "logistic": ScratchLogisticRegression,
-    "mlp-regressor": ScratchMLPRegressor,
-    "mlp-classifier": ScratchMLPClassifier,
-}
-CLASSIFIERS = ["logistic", "mlp-classifier"]
 
 # (estimator, extra parameters): every solver, plus the paths that draw more random numbers.
 CONFIGS = {
@@ -43,30 +36,19 @@ CONFIGS = {
 CONFIGS.update(
     {
         f"{name}-sgd-early-stopping": (name, {"solver": "sgd", "early_stopping": True})
-        for name in ("mlp-regressor", "mlp-classifier")
+        for name in MLPS
     }
 )
 
 
-def make_estimator(name, **params):
-    defaults = {"random_state": 7, "max_iter": 15, "batch_size": 10}
-    if name.startswith("mlp"):
-        defaults["hidden_layer_sizes"] = (6, 4)
-    return ESTIMATORS[name](**{**defaults, **params})
-
-
-def make_data(name, n_samples=40):
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(n_samples, 3))
-    if name in CLASSIFIERS:
-        return X, np.digitize(X[:, 0] + X[:, 1], [-0.5, 0.5])
-    return X, np.sin(X @ np.array([1.0, -2.0, 0.5]))
-
-
-def fit_quietly(estimator, X, y):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return estimator.fit(X, y)
+make_estimator = estimator_maker(
+    hidden_layer_sizes=(6, 4), random_state=7, max_iter=15, batch_size=10
+)
+make_data = data_maker(
+    n_samples=40,
+    labels=lambda X, rng: np.digitize(X[:, 0] + X[:, 1], [-0.5, 0.5]),
+    target=lambda X, rng: np.sin(X @ COEF),
+)
 
 
 def fingerprint(estimator, X):
@@ -148,11 +130,6 @@ def test_fits_in_two_fresh_interpreters_are_bit_identical():
         assert fingerprint(fit_quietly(make_estimator(name, **params), X, y), X) == first[config]
 
 
-def partial_fit(estimator, name, X, y):
-    classes = {"classes": np.unique(y)} if name in CLASSIFIERS else {}
-    return estimator.partial_fit(X, y, **classes)
-
-
 # SGD with a schedule that depends on the samples seen so far, and Adam with its moments.
 OPTIMIZERS = {
     "sgd": {"solver": "sgd", "learning_rate": "constant"},
@@ -181,7 +158,7 @@ def test_model_pickled_mid_training_resumes_bit_identically(name, optimizer):
 
 
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
-@pytest.mark.parametrize("name", ["mlp-regressor", "mlp-classifier"])
+@pytest.mark.parametrize("name", MLPS)
 def test_model_pickled_after_fit_resumes_with_partial_fit_bit_identically(name, solver):
     X, y = make_data(name)
     never_pickled = fit_quietly(make_estimator(name, solver=solver, max_iter=3), X, y)

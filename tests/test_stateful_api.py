@@ -17,63 +17,25 @@ import scipy.optimize
 from numpy.testing import assert_array_equal
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
-import sklearn_backprop._base as base
-from sklearn_backprop import (
-    ScratchLinearRegression,
-    ScratchLogisticRegression,
-    ScratchMLPClassifier,
-    ScratchMLPRegressor,
+from _estimators import (
+    CLASSIFIERS,
+    ESTIMATORS,
+    MLPS,
+    cyclic_labels,
+    data_maker,
+    estimator_maker,
+    fit_quietly,
+    partial_fit,
 )
 
-ESTIMATORS = {
-    "linear": ScratchLinearRegression,
-    "logistic": ScratchLogisticRegression,
-    "mlp-regressor": ScratchMLPRegressor,
-    "mlp-classifier": ScratchMLPClassifier,
-}
-CLASSIFIERS = ["logistic", "mlp-classifier"]
-MLPS = ["mlp-regressor", "mlp-classifier"]
-
-
-def make_estimator(name, **params):
-    defaults = {"random_state": 0, "max_iter": 5}
-    if name.startswith("mlp"):
-        defaults["hidden_layer_sizes"] = (4,)
-    return ESTIMATORS[name](**{**defaults, **params})
-
-
-def make_data(name, n_samples=30, n_features=3, seed=0):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n_samples, n_features))
-    if name in CLASSIFIERS:
-        return X, np.arange(n_samples) % 3
-    return X, np.sin(X.sum(axis=1))
-
-
-def fit_quietly(estimator, X, y, **fit_params):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return estimator.fit(X, y, **fit_params)
+make_estimator = estimator_maker(hidden_layer_sizes=(4,), random_state=0, max_iter=5)
+make_data = data_maker(
+    n_samples=30, labels=cyclic_labels, target=lambda X, rng: np.sin(X.sum(axis=1))
+)
 
 
 def start_partial_fit(name, X, y, **params):
-    classes = {"classes": np.unique(y)} if name in CLASSIFIERS else {}
-    return make_estimator(name, **{"solver": "sgd", **params}).partial_fit(X, y, **classes)
-
-
-@pytest.fixture
-def solver_calls(monkeypatch):
-    """Names of the solvers that were entered: empty means no training happened."""
-    calls = []
-    for solver in ("fit_stochastic", "fit_lbfgs"):
-        original = getattr(base, solver)
-
-        def spy(*args, _original=original, _name=solver, **kwargs):
-            calls.append(_name)
-            return _original(*args, **kwargs)
-
-        monkeypatch.setattr(base, solver, spy)
-    return calls
+    return partial_fit(make_estimator(name, **{"solver": "sgd", **params}), name, X, y)
 
 
 def assert_refused_untouched(estimator, call, match, solver_calls):
@@ -208,8 +170,7 @@ def diverge(estimator, name, X, y):
 def feed_nan(estimator, name, X, y):
     X = X.copy()
     X[0, 0] = np.nan
-    classes = {"classes": np.unique(y)} if name in CLASSIFIERS else {}
-    estimator.partial_fit(X, y, **classes)
+    partial_fit(estimator, name, X, y)
 
 
 @pytest.mark.parametrize("failure", [diverge, feed_nan], ids=lambda failure: failure.__name__)
@@ -247,6 +208,13 @@ def test_batch_size_larger_than_a_partial_fit_chunk_is_clipped_with_a_warning(na
 # ---- every loop is bounded ------------------------------------------------------------
 
 
+def assert_fit_stops_at_max_iter(estimator, X, y, max_iter):
+    """``fit`` warns that it reached ``max_iter`` epochs, and ran exactly that many."""
+    with pytest.warns(ConvergenceWarning, match=rf"Maximum iterations \({max_iter}\)"):
+        estimator.fit(X, y)
+    assert estimator.n_iter_ == max_iter
+
+
 @pytest.mark.parametrize("learning_rate", ["constant", "adaptive"])
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
 @pytest.mark.parametrize("name", ESTIMATORS)
@@ -257,9 +225,7 @@ def test_stochastic_training_stops_at_max_iter_and_warns(name, solver, learning_
         name, solver=solver, learning_rate=learning_rate, max_iter=3, tol=0.0,
         n_iter_no_change=1000, batch_size=10,
     )  # fmt: skip
-    with pytest.warns(ConvergenceWarning, match=r"Maximum iterations \(3\)"):
-        estimator.fit(X, y)
-    assert estimator.n_iter_ == 3
+    assert_fit_stops_at_max_iter(estimator, X, y, max_iter=3)
     assert len(estimator.loss_curve_) == 3
 
 
@@ -269,9 +235,7 @@ def test_early_stopping_run_stops_at_max_iter_and_warns(name):
     estimator = make_estimator(
         name, solver="sgd", early_stopping=True, max_iter=3, tol=0.0, n_iter_no_change=1000
     )
-    with pytest.warns(ConvergenceWarning, match=r"Maximum iterations \(3\)"):
-        estimator.fit(X, y)
-    assert estimator.n_iter_ == 3
+    assert_fit_stops_at_max_iter(estimator, X, y, max_iter=3)
     assert len(estimator.validation_scores_) == 3
 
 

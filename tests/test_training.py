@@ -483,6 +483,14 @@ def _iteration_lines(output):
     return [line for line in output.splitlines() if line.startswith("Iteration ")]
 
 
+def _assert_lines_print_losses(lines, loss_curve):
+    """Line k reads ``Iteration k, loss = `` and the k-th loss."""
+    for k, (line, loss) in enumerate(zip(lines, loss_curve), start=1):
+        prefix = f"Iteration {k}, loss = "
+        assert line.startswith(prefix)
+        assert abs(float(line[len(prefix) :]) - loss) <= 5e-9  # printed with 8 decimals
+
+
 def test_stochastic_verbose_prints_loss_per_epoch(capsys):
     network, X, Y = regression_problem()
     result = run_stochastic(
@@ -490,10 +498,7 @@ def test_stochastic_verbose_prints_loss_per_epoch(capsys):
     )
     lines = _iteration_lines(capsys.readouterr().out)
     assert len(lines) == 3
-    for k, (line, loss) in enumerate(zip(lines, result.loss_curve), start=1):
-        prefix = f"Iteration {k}, loss = "
-        assert line.startswith(prefix)
-        assert abs(float(line[len(prefix) :]) - loss) <= 5e-9  # printed with 8 decimals
+    _assert_lines_print_losses(lines, result.loss_curve)
 
 
 def test_lbfgs_verbose_prints_loss_per_iteration(capsys):
@@ -501,10 +506,7 @@ def test_lbfgs_verbose_prints_loss_per_iteration(capsys):
     result = _lbfgs(network, X, Y, max_iter=4, tol=0.0, verbose=True)
     lines = _iteration_lines(capsys.readouterr().out)
     assert len(lines) == result.n_iter == 4
-    for k, (line, loss) in enumerate(zip(lines, result.loss_curve), start=1):
-        prefix = f"Iteration {k}, loss = "
-        assert line.startswith(prefix)
-        assert abs(float(line[len(prefix) :]) - loss) <= 5e-9  # printed with 8 decimals
+    _assert_lines_print_losses(lines, result.loss_curve)
 
 
 def test_silent_by_default(capsys):

@@ -20,28 +20,21 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_sco
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
+from _estimators import (
+    CLASSIFIER_CLASSES,
+    MLP_CLASSES,
+    few_iterations,
+    parametrize_estimator_class,
+)
 from sklearn_backprop import (
     ScratchLinearRegression,
     ScratchLogisticRegression,
     ScratchMLPClassifier,
-    ScratchMLPRegressor,
 )
-
-ESTIMATORS = [
-    ScratchLinearRegression,
-    ScratchLogisticRegression,
-    ScratchMLPClassifier,
-    ScratchMLPRegressor,
-]
-few_iterations = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
-
-def _is_classifier(Estimator):
-    return Estimator in (ScratchLogisticRegression, ScratchMLPClassifier)
 
 
 def _data(Estimator, n_samples=60):
-    if _is_classifier(Estimator):
+    if Estimator in CLASSIFIER_CLASSES:
         return make_classification(
             n_samples=n_samples,
             n_features=4,
@@ -56,7 +49,7 @@ def _data(Estimator, n_samples=60):
 
 def _small(Estimator, **params):
     """The estimator with a small network and a short, seeded run."""
-    if Estimator in (ScratchMLPClassifier, ScratchMLPRegressor):
+    if Estimator in MLP_CLASSES:
         params.setdefault("hidden_layer_sizes", (5,))
     return Estimator(random_state=0, max_iter=300, **params)
 
@@ -69,7 +62,7 @@ def _outputs(estimator, X):
 # ---- pipelines ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS, ids=lambda E: E.__name__)
+@parametrize_estimator_class()
 @few_iterations
 def test_pipeline_with_scaler_equals_fitting_scaled_data(Estimator):
     X, y = _data(Estimator)
@@ -124,9 +117,7 @@ def test_grid_search_in_parallel_equals_grid_search_in_sequence():
 
 
 @pytest.mark.parametrize("scoring", ["roc_auc", "neg_log_loss"])
-@pytest.mark.parametrize(
-    "Estimator", [ScratchLogisticRegression, ScratchMLPClassifier], ids=lambda E: E.__name__
-)
+@parametrize_estimator_class(CLASSIFIER_CLASSES)
 @few_iterations
 def test_cross_val_score_with_probability_scorers_equals_the_metric_by_hand(Estimator, scoring):
     X, y = _data(Estimator, n_samples=90)
@@ -148,7 +139,7 @@ def test_cross_val_score_with_probability_scorers_equals_the_metric_by_hand(Esti
 # ---- clone, pickle, pandas ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS, ids=lambda E: E.__name__)
+@parametrize_estimator_class()
 @few_iterations
 def test_clone_copies_parameters_but_not_the_fit(Estimator):
     X, y = _data(Estimator)
@@ -161,7 +152,7 @@ def test_clone_copies_parameters_but_not_the_fit(Estimator):
     np.testing.assert_array_equal(_outputs(copy, X), _outputs(fitted, X))
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS, ids=lambda E: E.__name__)
+@parametrize_estimator_class()
 @few_iterations
 def test_pickle_round_trip_gives_identical_predictions(Estimator):
     X, y = _data(Estimator)
@@ -173,12 +164,10 @@ def test_pickle_round_trip_gives_identical_predictions(Estimator):
     assert restored.get_params() == fitted.get_params()
 
 
-@pytest.mark.parametrize(
-    "Estimator", [ScratchMLPClassifier, ScratchMLPRegressor], ids=lambda E: E.__name__
-)
+@parametrize_estimator_class(MLP_CLASSES)
 def test_pickled_partial_fit_resumes_exactly_where_it_stopped(Estimator):
     X, y = _data(Estimator, n_samples=100)
-    extra = {"classes": np.unique(y)} if _is_classifier(Estimator) else {}
+    extra = {"classes": np.unique(y)} if Estimator in CLASSIFIER_CLASSES else {}
     settings = {"solver": "adam", "batch_size": 20}
     straight, interrupted = _small(Estimator, **settings), _small(Estimator, **settings)
     for _ in range(4):
@@ -195,7 +184,7 @@ def test_pickled_partial_fit_resumes_exactly_where_it_stopped(Estimator):
         np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS, ids=lambda E: E.__name__)
+@parametrize_estimator_class()
 @few_iterations
 def test_dataframe_input_keeps_feature_names(Estimator):
     X, y = _data(Estimator)
