@@ -351,7 +351,7 @@ class BaseScratchEstimator(BaseEstimator):
             reset=False,
         )
         with np.errstate(all="ignore"):
-            Z = self._inference_network().forward(X)
+            Z = self._inference_network().forward_in_chunks(X)
         if not np.isfinite(Z).all():
             raise ValueError(
                 "The network's output overflows the float range for these inputs; "

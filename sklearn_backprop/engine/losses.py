@@ -109,6 +109,11 @@ class Loss:
         return dZ
 
 
+def _row_sums(M):
+    """Sum over outputs: a view for one output, else a BLAS matrix-vector product."""
+    return M[:, 0] if M.shape[1] == 1 else M @ np.ones(M.shape[1], dtype=M.dtype)
+
+
 def _weighted_mean(per_sample, sample_weight):
     if sample_weight is None:
         return float(np.add.reduce(per_sample)) / len(per_sample)
@@ -154,7 +159,9 @@ class BinaryCrossEntropy(Loss):
     name = "binary_log_loss"
 
     def pointwise(self, Y, Z):
-        return (np.logaddexp(0, Z) - Y * Z).sum(axis=1)
+        loss = np.logaddexp(0, Z)
+        loss -= Y * Z
+        return _row_sums(loss)
 
 
 class CategoricalCrossEntropy(Loss):
@@ -191,7 +198,7 @@ class CategoricalCrossEntropy(Loss):
                 Z -= np.maximum.reduce(Z, axis=1, keepdims=True)
         y_dot_z = np.einsum("ij,ij->i", Y, Z)
         np.exp(Z, out=Z)
-        row_sums = np.add.reduce(Z, axis=1)
+        row_sums = _row_sums(Z)
         Z /= row_sums[:, np.newaxis]
         return _weighted_mean(np.log(row_sums) - y_dot_z, sample_weight), Z
 
@@ -214,4 +221,4 @@ class PoissonDeviance(Loss):
     def pointwise(self, Y, Z):
         rate = self.link.forward(Z.copy())
         with np.errstate(over="ignore"):  # several huge rates may sum past the float range
-            return (rate - Y * Z + xlogy(Y, Y) - Y).sum(axis=1)
+            return _row_sums(rate - Y * Z + xlogy(Y, Y) - Y)

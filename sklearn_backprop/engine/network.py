@@ -54,14 +54,23 @@ class Dense:
             Z += self.b
         return Z
 
-    def backward(self, X, dZ, dW, db, dX=None):
-        """Fill ``dW`` and ``db`` from the input ``X`` and ``dZ``; ``dX`` if asked."""
-        if isinstance(X, np.ndarray):
-            np.matmul(X.T, dZ, out=dW)
-        else:  # sparse
+    def backward(self, X, dZ, dW, db, ones, dX=None):
+        """Fill ``dW`` and ``db`` from the input ``X`` and ``dZ``; ``dX`` if asked.
+
+        ``ones`` is a vector of ones, one per row of ``dZ``: the bias gradient
+        (column sums) is computed as ``ones @ dZ``, a BLAS matrix-vector
+        product, several times faster than numpy's reduction when ``dZ`` is narrow.
+        """
+        if not isinstance(X, np.ndarray):  # sparse
             dW[...] = X.T @ dZ
+        elif dZ.shape[1] < 16 and dZ.shape[0] >= 4096:
+            # Many rows, few outputs (a linear model's full batch): OpenBLAS is
+            # ~1.7x faster at dZ.T @ X than at X.T @ dZ for such shapes.
+            dW[...] = (dZ.T @ X).T
+        else:
+            np.matmul(X.T, dZ, out=dW)
         if db is not None:
-            np.add.reduce(dZ, axis=0, out=db)
+            np.matmul(ones, dZ, out=db)
         if dX is not None:
             np.matmul(dZ, self.W.T, out=dX)
         return dX
@@ -198,9 +207,27 @@ class Network:
                 A = self.activation.forward(Z)
         return Z
 
+    def forward_in_chunks(self, X, chunk_rows=4096):
+        """:meth:`forward` on blocks of rows, for prediction on many samples.
+
+        With hidden layers, a block's hidden activations stay in the CPU cache
+        between one layer's product and the next, instead of making a round
+        trip to memory through an array as large as the data.
+        """
+        n_samples = X.shape[0]
+        if self.n_layers == 1 or n_samples <= chunk_rows:
+            return self.forward(X)
+        Z = None
+        for start in range(0, n_samples, chunk_rows):
+            Z_block = self.forward(X[start : start + chunk_rows])
+            if Z is None:
+                Z = np.empty((n_samples, Z_block.shape[1]), dtype=Z_block.dtype)
+            Z[start : start + len(Z_block)] = Z_block
+        return Z
+
     def predict(self, X):
         """Prediction ``A = link(Z)`` for new data."""
-        return self.link.forward(self.forward(X))
+        return self.link.forward(self.forward_in_chunks(X))
 
     def backward(self, X, dZ, workspace):
         """Backpropagate ``dZ`` (gradient w.r.t. the raw output) to every parameter.
@@ -220,7 +247,12 @@ class Network:
             A_in = X if i == 0 else workspace.outputs[i - 1][:n]
             dA_in = None if i == 0 else workspace.deltas[i - 1][:n]
             self.layers[i].backward(
-                A_in, dZ, workspace.grad_coefs[i], workspace.grad_intercepts[i], dA_in
+                A_in,
+                dZ,
+                workspace.grad_coefs[i],
+                workspace.grad_intercepts[i],
+                workspace.ones[:n],
+                dA_in,
             )
             if i > 0:
                 dZ = self.activation.backward(A_in, dA_in)
@@ -252,6 +284,8 @@ class Workspace:
         Gradient of the objective, laid out like ``network.params``.
     grad_coefs, grad_intercepts : list of ndarray
         Per-layer views into ``grad``.
+    ones : ndarray of shape (n_rows,)
+        For bias gradients as matrix-vector products.
     """
 
     def __init__(self, network, n_rows):
@@ -261,3 +295,4 @@ class Workspace:
         self.deltas = [np.empty((n_rows, u), dtype=dtype) for u in network.layer_units[1:-1]]
         self.grad = np.zeros_like(network.params)
         self.grad_coefs, self.grad_intercepts = network.unflatten(self.grad)
+        self.ones = np.ones(n_rows, dtype=dtype)

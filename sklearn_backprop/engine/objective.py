@@ -14,6 +14,7 @@ the batch, as in scikit-learn's MLP.
 import numpy as np
 import scipy.sparse as sp
 
+from ._blas import add_scaled
 from .losses import SquaredError
 from .network import Workspace
 
@@ -63,7 +64,7 @@ def value_and_gradient(network, X, Y, loss, alpha=0.0, sample_weight=None, works
     if alpha:
         W = network.params[: network.n_coef]
         value += 0.5 * alpha * float(W @ W) / weight_sum
-        grad[: network.n_coef] += (alpha / weight_sum) * W
+        add_scaled(grad[: network.n_coef], alpha / weight_sum, W)
     return value, grad
 
 
