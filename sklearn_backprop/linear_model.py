@@ -5,7 +5,8 @@ the MLPs. They differ only in the head: identity + squared error for linear
 regression, logistic (or softmax) + cross-entropy for logistic regression.
 """
 
-from ._base import BaseScratchEstimator, ClassifierHeadMixin, RegressorHeadMixin
+from ._base import BaseScratchEstimator
+from ._heads import ClassifierHeadMixin, RegressorHeadMixin
 
 
 class _ZeroHiddenLayers:

@@ -5,7 +5,8 @@ The same skeleton and heads as ``linear_model.py``; the only addition is
 learn its own features.
 """
 
-from ._base import BaseScratchEstimator, ClassifierHeadMixin, RegressorHeadMixin
+from ._base import BaseScratchEstimator
+from ._heads import ClassifierHeadMixin, RegressorHeadMixin
 
 
 class ScratchMLPClassifier(ClassifierHeadMixin, BaseScratchEstimator):

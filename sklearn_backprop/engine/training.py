@@ -371,7 +371,30 @@ def fit_lbfgs(
     """
     with np.errstate(all="ignore"):  # huge X may overflow X.T @ X: detected below
         objective = _full_batch_objective(network, loss, X, Y, alpha, sample_weight)
-    result = TrainingResult()
+        result = TrainingResult()
+        solution, first_value = _run_scipy_lbfgs(
+            objective, network, result, max_iter, max_fun, tol, verbose
+        )
+        network.params[...] = solution.x
+        result.n_iter = min(int(solution.nit), max_iter)
+        result.loss = float(solution.fun)
+        result.converged = solution.status == 0
+        result.message = str(solution.message)
+        if hasattr(objective, "refine") and np.isfinite(result.loss):
+            # Each step costs about one evaluation: max_fun bounds them too.
+            budget = min(max_iter - result.n_iter, max_fun - int(solution.nfev))
+            steps, reached = objective.refine(tol, max_steps=max(budget, 0))
+            result.n_iter += steps
+            result.loss = objective()[0]
+            result.converged = result.converged or reached
+    if not (np.isfinite(result.loss) and np.isfinite(network.params).all()):
+        before = result.loss_curve[-2] if len(result.loss_curve) > 1 else first_value
+        result.divergence = Divergence(result.n_iter, before, result.loss)
+    return result
+
+
+def _run_scipy_lbfgs(objective, network, result, max_iter, max_fun, tol, verbose):
+    """scipy's L-BFGS-B from ``network.params``; records the loss curve into ``result``."""
     first_values = []
 
     def fun(x):
@@ -389,38 +412,18 @@ def fit_lbfgs(
         if not np.isfinite(intermediate_result.fun):
             raise StopIteration
 
-    with np.errstate(all="ignore"):
-        solution = scipy.optimize.minimize(
-            fun,
-            network.params.astype(np.float64),
-            method="L-BFGS-B",
-            jac=True,
-            callback=callback,
-            options={
-                "maxiter": max_iter,
-                "maxfun": max_fun,
-                "gtol": tol,
-                "ftol": getattr(objective, "ftol", tol * LBFGS_FTOL_PER_TOL),
-                "maxls": 50,
-            },
-        )
-    network.params[...] = solution.x
-    result.n_iter = min(int(solution.nit), max_iter)
-    result.loss = float(solution.fun)
-    result.converged = solution.status == 0
-    result.message = str(solution.message)
-    if hasattr(objective, "refine") and np.isfinite(result.loss):
-        with np.errstate(all="ignore"):
-            # Each step costs about one evaluation: max_fun bounds them too.
-            budget = min(max_iter - result.n_iter, max_fun - int(solution.nfev))
-            steps, reached = objective.refine(tol, max_steps=max(budget, 0))
-        result.n_iter += steps
-        result.loss = objective()[0]
-        result.converged = result.converged or reached
-    if not (np.isfinite(result.loss) and np.isfinite(network.params).all()):
-        before = result.loss_curve[-2] if len(result.loss_curve) > 1 else first_values[0]
-        result.divergence = Divergence(result.n_iter, before, result.loss)
-    return result
+    options = {
+        "maxiter": max_iter,
+        "maxfun": max_fun,
+        "gtol": tol,
+        "ftol": getattr(objective, "ftol", tol * LBFGS_FTOL_PER_TOL),
+        "maxls": 50,
+    }
+    start = network.params.astype(np.float64)
+    solution = scipy.optimize.minimize(
+        fun, start, method="L-BFGS-B", jac=True, callback=callback, options=options
+    )
+    return solution, first_values[0]
 
 
 def _full_batch_objective(network, loss, X, Y, alpha, sample_weight):
