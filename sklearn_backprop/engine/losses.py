@@ -109,6 +109,13 @@ class Loss:
         return dZ
 
 
+#: Logits below this in magnitude cannot overflow exp, nor underflow a whole row, even
+#: summed over thousands of classes: 0.4 * log(largest float) (~284 in float64, ~35 in float32).
+_SAFE_EXP_ARGUMENT = {
+    np.dtype(dtype): 0.4 * float(np.log(np.finfo(dtype).max)) for dtype in (np.float32, np.float64)
+}
+
+
 def _row_sums(M):
     """Sum over outputs: a view for one output, else a BLAS matrix-vector product."""
     return M[:, 0] if M.shape[1] == 1 else M @ np.ones(M.shape[1], dtype=M.dtype)
@@ -193,14 +200,22 @@ class CategoricalCrossEntropy(Loss):
         # inside exp's range for the dtype (|z| < ~284 in float64, ~35 in
         # float32), which also skips a reduction along rows (slow for few classes).
         largest = max(np.maximum.reduce(Z, axis=None), -np.minimum.reduce(Z, axis=None))
-        if not largest < 0.4 * np.log(np.finfo(Z.dtype).max):  # (NaN takes this branch too)
+        if not largest < _SAFE_EXP_ARGUMENT[Z.dtype]:  # (NaN takes this branch too)
             with np.errstate(over="ignore"):  # a -inf shifted logit is right: exp(-inf) = 0
                 Z -= np.maximum.reduce(Z, axis=1, keepdims=True)
-        y_dot_z = np.einsum("ij,ij->i", Y, Z)
+        # sum_i w_i y_i.z_i; unweighted, a single BLAS dot over samples and classes
+        weighted_y_dot_z = (
+            np.vdot(Y, Z) if sample_weight is None else sample_weight @ _row_sums(Y * Z)
+        )
         np.exp(Z, out=Z)
         row_sums = _row_sums(Z)
         Z /= row_sums[:, np.newaxis]
-        return _weighted_mean(np.log(row_sums) - y_dot_z, sample_weight), Z
+        log_sums = np.log(row_sums)
+        if sample_weight is None:
+            total = float(np.add.reduce(log_sums)) - float(weighted_y_dot_z)
+            return total / len(Z), Z
+        total = float(sample_weight @ log_sums) - float(weighted_y_dot_z)
+        return total / float(np.add.reduce(sample_weight)), Z
 
 
 class PoissonDeviance(Loss):
