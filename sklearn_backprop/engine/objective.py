@@ -14,7 +14,6 @@ the batch, as in scikit-learn's MLP.
 import numpy as np
 import scipy.sparse as sp
 
-from ._blas import add_scaled
 from .losses import SquaredError
 from .network import Workspace
 
@@ -64,7 +63,7 @@ def value_and_gradient(network, X, Y, loss, alpha=0.0, sample_weight=None, works
     if alpha:
         W = network.params[: network.n_coef]
         value += 0.5 * alpha * float(W @ W) / weight_sum
-        add_scaled(grad[: network.n_coef], alpha / weight_sum, W)
+        grad[: network.n_coef] += (alpha / weight_sum) * W
     return value, grad
 
 

@@ -18,8 +18,6 @@ import math
 
 import numpy as np
 
-from ._blas import add_scaled
-
 
 class SGD:
     """Stochastic gradient descent with (Nesterov) momentum and a learning-rate schedule.
@@ -72,12 +70,13 @@ class SGD:
         """Apply one update to ``params`` in place."""
         if self.velocity is None:
             self.velocity = np.zeros_like(params)
-        lr = self.learning_rate
+            self._scratch = np.empty_like(params)
+        scaled_grad = np.multiply(grad, -self.learning_rate, out=self._scratch)
         self.velocity *= self.momentum
-        add_scaled(self.velocity, -lr, grad)  # velocity = momentum * velocity - lr * g
+        self.velocity += scaled_grad  # velocity = momentum * velocity - lr * g
         if self.nesterov:
-            add_scaled(params, self.momentum, self.velocity)
-            add_scaled(params, -lr, grad)  # params += momentum * velocity - lr * g
+            params += scaled_grad
+            params += np.multiply(self.velocity, self.momentum, out=self._scratch)
         else:
             params += self.velocity
 
@@ -138,16 +137,19 @@ class Adam:
         s = self._scratch
         self.t += 1
         self.m *= self.beta_1
-        add_scaled(self.m, 1 - self.beta_1, grad)  # m = beta_1 * m + (1 - beta_1) * g
+        self.m += np.multiply(grad, 1 - self.beta_1, out=s)
         self.v *= self.beta_2
-        add_scaled(self.v, 1 - self.beta_2, np.multiply(grad, grad, out=s))
+        np.multiply(grad, grad, out=s)
+        s *= 1 - self.beta_2
+        self.v += s
         self.learning_rate = (
             self.learning_rate_init * math.sqrt(1 - self.beta_2**self.t) / (1 - self.beta_1**self.t)
         )
         np.sqrt(self.v, out=s)
         s += self.epsilon
         np.divide(self.m, s, out=s)
-        add_scaled(params, -self.learning_rate, s)  # params -= lr_t * m / (sqrt(v) + eps)
+        s *= self.learning_rate
+        params -= s
 
     def end_epoch(self, t):
         """Adam keeps its step size between epochs."""
