@@ -177,23 +177,25 @@ class BaseScratchEstimator(BaseEstimator):
         )  # fmt: skip
 
     def _stochastic_state(self, rng, incremental):
-        optimizer_class = SGD if self.solver == "sgd" else Adam
+        optimizer = self._new_optimizer()
         state = getattr(self, "_training_state", None)
-        if incremental and state is not None and type(state.optimizer) is optimizer_class:
+        if incremental and state is not None and type(state.optimizer) is type(optimizer):
             return state
-        if self.solver == "sgd":
-            optimizer = SGD(
-                self.learning_rate_init, self.momentum, self.nesterovs_momentum,
-                self.learning_rate, self.power_t,
-            )  # fmt: skip
-        else:
-            optimizer = Adam(self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon)
         monitor = StoppingMonitor(self.tol, self.n_iter_no_change, keep_best=self.early_stopping)
         # A warm start gets a fresh optimizer (as scikit-learn's MLP) but keeps
         # counting samples, which the "invscaling" schedule reads.
         samples_seen = getattr(self, "t_", 0) if self.warm_start else 0
         self._training_state = StochasticState(optimizer, monitor, rng, t=samples_seen)
         return self._training_state
+
+    def _new_optimizer(self):
+        # Cheap: an optimizer allocates its state at its first step.
+        if self.solver == "sgd":
+            return SGD(
+                self.learning_rate_init, self.momentum, self.nesterovs_momentum,
+                self.learning_rate, self.power_t,
+            )  # fmt: skip
+        return Adam(self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon)
 
     def _hold_out(self, network, X, Y, y, sample_weight, rng):
         """Split off ``validation_fraction`` for early stopping (stratified for labels)."""

@@ -1,12 +1,13 @@
 """Training loops: batching, stopping, early stopping, dtypes, divergence, L-BFGS.
 
-Scope: ``sklearn_backprop.engine.training``. ``fit_stochastic`` and ``fit_lbfgs`` on tiny
-problems: runs are reproducible bit for bit; ``tol``/``n_iter_no_change`` end training with
-``converged=True`` and a message; ``StoppingMonitor`` counts and keeps the best parameters;
-early stopping restores the parameters of the best validation epoch; float32 stays float32;
-``MiniBatches`` visits every row once per epoch; zero-weight batches are skipped; a blow-up is
-reported as a ``Divergence`` without warnings; L-BFGS records its loss per iteration, respects
-``max_iter`` and reaches the least-squares optimum; ``verbose`` prints the loss per iteration.
+Scope: ``sklearn_backprop.engine.training`` and ``.lbfgs``. ``fit_stochastic`` and
+``fit_lbfgs`` on tiny problems: runs are reproducible bit for bit; ``tol`` and
+``n_iter_no_change`` end training with ``converged=True`` and a message; ``StoppingMonitor``
+counts and keeps the best parameters; early stopping restores the parameters of the best
+validation epoch; float32 stays float32; ``MiniBatches`` visits every row once per epoch;
+zero-weight batches are skipped; a blow-up is reported as a ``Divergence`` without warnings;
+L-BFGS records its loss per iteration, respects ``max_iter`` and reaches the least-squares
+optimum; ``verbose`` prints the loss per iteration.
 """
 
 import pickle

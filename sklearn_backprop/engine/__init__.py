@@ -8,7 +8,8 @@ Building blocks, from the bottom up:
 - ``network``: ``Dense`` layers stacked into a ``Network``; forward and backward passes
 - ``objective``: ``value_and_gradient``, the one objective every solver minimises
 - ``optimizers``: ``SGD`` (momentum, Nesterov, schedules) and ``Adam``
-- ``training``: the mini-batch loop and L-BFGS, reporting a ``TrainingResult``
+- ``training``: the mini-batch loop, reporting a ``TrainingResult``
+- ``lbfgs``: scipy's L-BFGS-B on the full batch, reporting the same
 """
 
 from .activations import (
@@ -20,6 +21,7 @@ from .activations import (
     Softmax,
     Tanh,
 )
+from .lbfgs import fit_lbfgs
 from .losses import (
     BinaryCrossEntropy,
     CategoricalCrossEntropy,
@@ -35,7 +37,6 @@ from .training import (
     StochasticState,
     StoppingMonitor,
     TrainingResult,
-    fit_lbfgs,
     fit_stochastic,
 )
 
