@@ -18,7 +18,12 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import check_sample_weight, hidden_layer_sizes, validate_hyperparameters
+from ._validation import (
+    aligned,
+    check_sample_weight,
+    hidden_layer_sizes,
+    validate_hyperparameters,
+)
 from .engine import (
     HIDDEN_ACTIVATIONS,
     SGD,
@@ -112,6 +117,7 @@ class BaseScratchEstimator(BaseEstimator):
             self, X, y, accept_sparse=["csr", "csc"], dtype=dtype, multi_output=True,
             y_numeric=not is_classifier(self), reset=first_pass,
         )  # fmt: skip
+        X = aligned(X)
         if self._ravel_column_target and y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         Y = self._encode_targets(y, first_pass, incremental, X.dtype)
@@ -323,6 +329,7 @@ class BaseScratchEstimator(BaseEstimator):
             dtype=(np.float64, np.float32),
             reset=False,
         )
+        X = aligned(X)
         with np.errstate(all="ignore"):
             Z = self._inference_network().forward_in_chunks(X)
         if not np.isfinite(Z).all():

@@ -10,6 +10,7 @@ both a ValueError and a TypeError, as scikit-learn's own.
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils import check_array, check_scalar
 
 
@@ -125,3 +126,18 @@ def check_sample_weight(sample_weight, n_samples, dtype):
     if not sample_weight.any():
         raise ValueError("sample_weight must not be all zero: nothing to learn from.")
     return sample_weight
+
+
+def aligned(X):
+    """``X`` itself if its data is aligned to its item size, else an aligned copy.
+
+    An unaligned buffer (``np.frombuffer`` with an offset, some memory maps,
+    shared memory) is valid input, but numpy and BLAS fall back to slow paths
+    on it: gathering a mini-batch becomes ~2500x slower and ``X @ W`` ~5x.
+    One copy per fit or predict call is far cheaper, and aligned input, the
+    common case, is passed through without one.
+    """
+    data = X.data if sp.issparse(X) else X
+    if data.flags.aligned:
+        return X
+    return X.copy()
