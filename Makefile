@@ -6,14 +6,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo lint format benchmark benchmark-quick clean
+.PHONY: test demo dist lint format benchmark benchmark-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,examples,dask,skops,rich]"
+	$(BIN)/python -m pip install --quiet -e ".[test,examples,dask,skops,rich,release]"
 	touch $(STAMP)
 
 test: $(STAMP)
@@ -23,6 +23,22 @@ test: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python examples/plot_donut.py
+
+# Build the sdist and the wheel, check them, then install the wheel (alone) into a
+# fresh venv and smoke-test it from outside the checkout. Any warning from the
+# build backend fails the target.
+dist: $(STAMP)
+	rm -rf dist
+	find sklearn_backprop tests examples docs benchmarks .ci -name __pycache__ -prune -exec rm -rf {} +
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m build --outdir dist . > build-dist.log 2>&1 || (cat build-dist.log; exit 1)
+	@if grep -iE "warn|deprecat" build-dist.log; then echo "make dist: the build warned (see above)"; exit 1; fi
+	@tail -n 1 build-dist.log
+	$(BIN)/twine check --strict dist/*
+	$(BIN)/python .ci/check_dist.py dist
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	  $(PYTHON) -m venv "$$tmp/venv" && \
+	  "$$tmp/venv/bin/python" -m pip install --quiet dist/*.whl && \
+	  cd "$$tmp" && "$$tmp/venv/bin/python" "$(CURDIR)/.ci/smoke_wheel.py" "$(CURDIR)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -38,4 +54,4 @@ benchmark-quick: $(STAMP)
 	$(BIN)/python benchmarks/run.py --quick
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist build-dist.log *.egg-info .pytest_cache .ruff_cache
