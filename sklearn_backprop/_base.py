@@ -275,12 +275,18 @@ class BaseScratchEstimator(BaseEstimator):
             warnings.warn(message, ConvergenceWarning, stacklevel=4)
 
     def _divergence_advice(self):
+        if is_classifier(self):
+            scale = "scale X (e.g. with StandardScaler)"
+        else:
+            # A regressor's loss also grows with the scale of y: large targets make
+            # large gradients whatever X looks like.
+            scale = (
+                "scale X (e.g. with StandardScaler) or y (e.g. with "
+                "TransformedTargetRegressor(regressor, transformer=StandardScaler()))"
+            )
         if self.solver == "lbfgs":
-            return f"Scale X (e.g. with StandardScaler) or increase alpha (currently {self.alpha})."
-        return (
-            f"Reduce learning_rate_init (currently {self.learning_rate_init}) "
-            "or scale X (e.g. with StandardScaler)."
-        )
+            return f"{scale[0].upper()}{scale[1:]}, or increase alpha (currently {self.alpha})."
+        return f"Reduce learning_rate_init (currently {self.learning_rate_init}), or {scale}."
 
     def _store(self, network, loss, result, incremental):
         """Fitted attributes from the trained network and the solver's report."""

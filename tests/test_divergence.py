@@ -250,3 +250,51 @@ def test_predictions_for_features_at_the_edge_of_the_float_range_are_finite_or_a
                 continue  # a clear error is an acceptable answer
             if output.dtype.kind == "f":
                 assert np.isfinite(output).all(), method
+
+
+def test_easy_first_rows_are_not_mistaken_for_divergence():
+    # The first 300 targets are 0, the rest around 300: the first mini-batch's loss is
+    # tiny and the next ones are 1e5 times larger because of the data, not of training.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2000, 3))
+    y = np.r_[np.zeros(300), 300 + X[300:] @ [10.0, 5.0, 1.0]]
+    estimator = make_estimator(
+        "mlp-regressor", hidden_layer_sizes=(32,), shuffle=False, learning_rate_init=1e-6,
+        max_iter=3,
+    )  # fmt: skip
+    fit_quietly(estimator, X, y)
+    assert estimator.n_iter_ == 3
+    assert np.isfinite(estimator.loss_curve_).all()
+
+
+@pytest.mark.parametrize("name", ["linear", "mlp-regressor"])
+def test_partial_fit_on_a_stream_whose_level_drifts_upward_trains(name):
+    # Each chunk's target sits 10 times higher than the previous one's: over the stream
+    # the loss grows by far more than the divergence factor, while each chunk trains fine.
+    rng = np.random.default_rng(0)
+    estimator = make_estimator(name, solver="sgd", learning_rate_init=1e-4, batch_size=20)
+    for level in 10.0 ** np.arange(5):
+        X = rng.normal(size=(100, 3))
+        estimator.partial_fit(X, level * (1 + X @ [1.0, 0.5, 0.2]))
+    assert estimator.n_iter_ == 5
+    assert estimator.loss_curve_[-1] > 1e4 * estimator.loss_curve_[0]
+    assert np.isfinite(estimator.coefs_[0]).all()
+
+
+def test_a_blow_up_inside_the_first_epoch_is_caught_in_that_epoch():
+    X, y = make_data("linear")
+    estimator = ScratchLinearRegression(
+        solver="sgd", learning_rate_init=1.0, momentum=0.0, batch_size=5, random_state=0
+    )
+    with pytest.raises(ValueError, match=r"diverged at epoch 1\b"):
+        estimator.fit(3.0 * X, y)
+
+
+@pytest.mark.parametrize("name", ["linear", "mlp-regressor", "logistic", "mlp-classifier"])
+def test_divergence_advice_names_the_scale_of_y_only_for_regressors(name):
+    X, y = make_data(name)
+    estimator = make_estimator(name, solver="sgd", learning_rate_init=1e300, max_iter=5)
+    with pytest.raises(ValueError, match="diverged") as info:
+        estimator.fit(X, y)
+    names_y = "TransformedTargetRegressor" in str(info.value)
+    assert names_y == (name in ("linear", "mlp-regressor"))

@@ -26,7 +26,7 @@ import scipy.sparse as sp
 from .network import Workspace
 from .objective import value_and_gradient
 
-#: An epoch loss this many times above the starting loss (or above 1) is a blow-up.
+#: An epoch loss this many times above the previous epoch's (or above 1) is a blow-up.
 DIVERGENCE_FACTOR = 1e4
 
 
@@ -131,7 +131,8 @@ class StochasticState:
     epochs : int
         Epochs run so far, over every call.
     initial_loss : float or None
-        Loss of the first mini-batch, before any update: the divergence reference.
+        Loss of the first mini-batch, before any update: the "before" of a
+        divergence in the first epoch.
     last_loss : float or None
         Loss of the last epoch run.
     order : ndarray of int or None
@@ -245,9 +246,13 @@ def fit_stochastic(
     workspace = Workspace(network, batch_size)
     result = TrainingResult(validation_scores=None if validation_score is None else [])
     with np.errstate(all="ignore"):  # non-finite values are detected, not warned about
+        watch, reference = FirstEpochWatch(network, alpha), None  # see _divergence
         for _ in range(max_epochs):
-            epoch_loss = _run_epoch(network, loss, batches, workspace, state, alpha)
-            result.divergence = _divergence(network, state, epoch_loss)
+            epoch_loss = _run_epoch(
+                network, loss, batches, workspace, state, alpha, watch if reference is None else None
+            )
+            result.divergence = _divergence(network, state, epoch_loss, reference, watch)
+            reference = epoch_loss if reference is None else min(reference, epoch_loss)
             _record_epoch(result, state, epoch_loss, batches.n_samples, verbose)
             if result.divergence is not None:
                 result.message = "Training diverged."
@@ -262,8 +267,11 @@ def fit_stochastic(
     return result
 
 
-def _run_epoch(network, loss, batches, workspace, state, alpha):
-    """One pass over the data; returns the weighted mean of the mini-batch objectives."""
+def _run_epoch(network, loss, batches, workspace, state, alpha, watch=None):
+    """One pass over the data; returns the weighted mean of the mini-batch objectives.
+
+    With a :class:`FirstEpochWatch`, the epoch ends early when it sees a blow-up.
+    """
     total, total_weight = 0.0, 0.0
     for X_batch, Y_batch, w_batch in batches:
         batch_weight = len(Y_batch) if w_batch is None else float(w_batch.sum())
@@ -275,7 +283,51 @@ def _run_epoch(network, loss, batches, workspace, state, alpha):
         state.optimizer.step(network.params, grad)
         total += value * batch_weight
         total_weight += batch_weight
+        if watch is not None and watch.exploded(value, network, loss, X_batch, Y_batch, w_batch):
+            break
     return total / total_weight
+
+
+class FirstEpochWatch:
+    """Spots a blow-up inside a call's first epoch, where no earlier epoch saw the same data.
+
+    Mini-batches differ, so a batch loss far above the earlier ones may be the
+    data (easy rows first, then hard ones) and not training. A batch whose loss
+    exceeds ``DIVERGENCE_FACTOR`` times the lowest batch loss so far (or 1) is
+    therefore re-evaluated at the parameters the call started from (one extra
+    objective evaluation, only then): training blew up if the batch is that
+    much worse than it was before any update of this call; otherwise its
+    starting loss becomes part of the baseline.
+
+    Parameters
+    ----------
+    network : Network
+        Its current ``params`` are the call's starting parameters (copied).
+    alpha : float
+    """
+
+    def __init__(self, network, alpha):
+        self.start_params = network.params.copy()
+        self.alpha = alpha
+        self.baseline = None
+        self.blew_up = False
+
+    def exploded(self, value, network, loss, X, Y, sample_weight):
+        """Whether the batch loss ``value`` (before the last step) shows a blow-up."""
+        if not np.isfinite(value):
+            self.blew_up = True
+        elif self.baseline is None:
+            self.baseline = value  # the first batch was evaluated at the start parameters
+        elif value > DIVERGENCE_FACTOR * max(self.baseline, 1.0):
+            current = network.params.copy()
+            network.params[...] = self.start_params
+            start_value, _ = value_and_gradient(network, X, Y, loss, self.alpha, sample_weight)
+            network.params[...] = current
+            self.blew_up = value > DIVERGENCE_FACTOR * max(start_value, 1.0)
+            self.baseline = max(self.baseline, start_value)
+        else:
+            self.baseline = min(self.baseline, value)
+        return self.blew_up
 
 
 def _record_epoch(result, state, epoch_loss, n_samples, verbose):
@@ -289,12 +341,25 @@ def _record_epoch(result, state, epoch_loss, n_samples, verbose):
         print(f"Iteration {state.epochs}, loss = {epoch_loss:.8f}")
 
 
-def _divergence(network, state, loss_after):
-    """A Divergence if this epoch's loss or the parameters are non-finite or exploded."""
-    limit = DIVERGENCE_FACTOR * max(state.initial_loss, 1.0)
-    if np.isfinite(loss_after) and loss_after <= limit and np.isfinite(network.params).all():
+def _divergence(network, state, loss_after, reference, watch):
+    """A Divergence if this epoch's loss or the parameters are non-finite or exploded.
+
+    Non-finite values always count. In a call's first epoch, "exploded" is
+    what its :class:`FirstEpochWatch` saw; later, it means an epoch loss
+    ``DIVERGENCE_FACTOR`` times the lowest epoch loss of this call (same data)
+    or 1, whichever is larger. Comparing every epoch with the run's first
+    mini-batch instead raises false alarms on data whose first rows are easy
+    (a target that starts at 0 and then rises) or on a ``partial_fit`` stream
+    whose level drifts, where no step size helps.
+    """
+    finite = np.isfinite(loss_after) and np.isfinite(network.params).all()
+    if reference is None:
+        exploded = watch.blew_up
+    else:
+        exploded = loss_after > DIVERGENCE_FACTOR * max(reference, 1.0)
+    if finite and not exploded:
         return None
-    before = state.initial_loss if state.last_loss is None else state.last_loss
+    before = state.last_loss if state.last_loss is not None else state.initial_loss
     return Divergence(epoch=state.epochs + 1, loss_before=before, loss_after=loss_after)
 
 
