@@ -248,8 +248,9 @@ def fit_stochastic(
     with np.errstate(all="ignore"):  # non-finite values are detected, not warned about
         watch, reference = FirstEpochWatch(network, alpha), None  # see _divergence
         for _ in range(max_epochs):
+            first = reference is None
             epoch_loss = _run_epoch(
-                network, loss, batches, workspace, state, alpha, watch if reference is None else None
+                network, loss, batches, workspace, state, alpha, watch if first else None
             )
             result.divergence = _divergence(network, state, epoch_loss, reference, watch)
             reference = epoch_loss if reference is None else min(reference, epoch_loss)
