@@ -50,6 +50,11 @@ class BaseScratchEstimator(BaseEstimator):
     #: scikit-learn's MLPs do; LinearRegression keeps it 2-D.
     _ravel_column_target = True
 
+    #: How sgd/adam scale each mini-batch's penalty (``engine/objective.py``):
+    #: by the batch's weight, as scikit-learn's MLP (False), or by the weight of
+    #: all the data, so that every solver reaches the same optimum (True).
+    _penalty_over_all_data = False
+
     def _hidden_layer_sizes(self):
         return hidden_layer_sizes(self.hidden_layer_sizes)
 
@@ -179,6 +184,7 @@ class BaseScratchEstimator(BaseEstimator):
             network, loss, X, Y, sample_weight, state,
             alpha=self.alpha, batch_size=self._batch_size(X.shape[0]),
             max_epochs=1 if incremental else self.max_iter, shuffle=self.shuffle,
+            penalty_over_all_data=self._penalty_over_all_data,
             validation_score=validation_score, verbose=bool(self.verbose),
         )  # fmt: skip
 

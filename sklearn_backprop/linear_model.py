@@ -12,6 +12,10 @@ from ._heads import ClassifierHeadMixin, RegressorHeadMixin
 class _ZeroHiddenLayers:
     """What makes a network a linear model: no hidden layer, a zero start, coef_."""
 
+    # A user of Ridge or LogisticRegression expects the solver to change the
+    # speed, not the answer: every mini-batch's penalty is scaled to the data.
+    _penalty_over_all_data = True
+
     def _hidden_layer_sizes(self):
         return ()
 
@@ -42,8 +46,8 @@ class ScratchLinearRegression(_ZeroHiddenLayers, RegressorHeadMixin, BaseScratch
         ``0.5 * alpha * ||W||^2 / sum(sample_weight)``, which makes it exactly
         the ``alpha`` of :class:`~sklearn.linear_model.Ridge` (see Notes). The
         default 0 is no penalty: ``ScratchLinearRegression()`` reproduces
-        ``LinearRegression()``. "sgd" and "adam" divide the penalty by each
-        mini-batch's weight instead, which strengthens it (see Notes).
+        ``LinearRegression()``. Every solver minimises this same objective
+        (see Notes).
 
     fit_intercept : bool, default=True
         Whether to fit the bias ``b``. If False, the fitted hyperplane goes
@@ -280,11 +284,13 @@ class ScratchLinearRegression(_ZeroHiddenLayers, RegressorHeadMixin, BaseScratch
     The parameters start at zero, as in scikit-learn's linear models (the
     MLPs start from a Glorot-uniform draw).
 
-    "sgd" and "adam" evaluate ``J`` on each mini-batch, the sums running over
-    the batch, as scikit-learn's MLP does. The penalty then weighs about
-    ``n_samples / batch_size`` times more against the data term, so their
-    optimum is Ridge's with ``alpha * n_samples / batch_size``; use "lbfgs"
-    (or ``batch_size >= n_samples``) to get Ridge's ``alpha``.
+    "sgd" and "adam" evaluate ``J`` on each mini-batch: the mean loss over
+    the batch plus the penalty divided by the weight of *all* the training
+    data, ``0.5 * alpha * ||W||^2 / sum(sample_weight)``. Each batch
+    objective is then an unbiased estimate of ``J``, and with a decaying or
+    small step the stochastic solvers approach the same optimum as "lbfgs"
+    and Ridge: ``batch_size`` changes the path, not the answer. (The MLPs
+    divide by the batch's own weight, as scikit-learn's MLP does.)
 
     If the loss becomes non-finite or explodes during training, ``fit``
     raises a ValueError that names the setting to change
@@ -402,9 +408,8 @@ class ScratchLogisticRegression(_ZeroHiddenLayers, ClassifierHeadMixin, BaseScra
         penalised). It is added to the mean loss as
         ``0.5 * alpha * ||W||^2 / sum(sample_weight)``, which makes it exactly
         ``1 / C`` of :class:`~sklearn.linear_model.LogisticRegression` (see
-        Notes): the default reproduces ``LogisticRegression()``. "sgd" and
-        "adam" divide the penalty by each mini-batch's weight instead, which
-        strengthens it (see Notes). With ``alpha=0`` the penalty is off, and
+        Notes): the default reproduces ``LogisticRegression()``, and every
+        solver minimises this same objective. With ``alpha=0`` the penalty is off, and
         on separable data the optimum is then at infinity.
 
     fit_intercept : bool, default=True
@@ -655,12 +660,14 @@ class ScratchLogisticRegression(_ZeroHiddenLayers, ClassifierHeadMixin, BaseScra
     The parameters start at zero, as in scikit-learn's linear models (the
     MLPs start from a Glorot-uniform draw).
 
-    "sgd" and "adam" evaluate ``J`` on each mini-batch, the sums running over
-    the batch, as scikit-learn's MLP does. The penalty then weighs about
-    ``n_samples / batch_size`` times more against the data term, so their
-    optimum is LogisticRegression's with ``C = batch_size / (alpha *
-    n_samples)``; use "lbfgs" (or ``batch_size >= n_samples``) to get
-    ``C = 1 / alpha``.
+    "sgd" and "adam" evaluate ``J`` on each mini-batch: the mean loss over
+    the batch plus the penalty divided by the weight of *all* the training
+    data, ``0.5 * alpha * ||W||^2 / sum(sample_weight)``. Each batch
+    objective is then an unbiased estimate of ``J``, and with a decaying or
+    small step the stochastic solvers approach the same optimum as "lbfgs"
+    and LogisticRegression with ``C = 1 / alpha``: ``batch_size`` changes the
+    path, not the answer. (The MLPs divide by the batch's own weight, as
+    scikit-learn's MLP does.)
 
     ``predict_log_proba`` is computed from the logits (log-sigmoid or
     log-softmax), and ``predict_proba`` is its exponential, clipped so that a

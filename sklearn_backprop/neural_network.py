@@ -285,8 +285,12 @@ class ScratchMLPClassifier(ClassifierHeadMixin, BaseScratchEstimator):
     With ``hidden_layer_sizes=()``, ``J`` is the objective of
     :class:`ScratchLogisticRegression`, and multiplying it by ``sum(w)``
     shows that ``alpha`` is ``1 / C`` of LogisticRegression. The stochastic
-    solvers evaluate ``J`` on each mini-batch, with the sums over the batch,
-    as scikit-learn's MLP does.
+    solvers evaluate ``J`` on each mini-batch, with the sums over the batch
+    and the penalty divided by the batch's weight, as scikit-learn's MLP
+    does, so that runs stay identical to scikit-learn's; the penalty then
+    weighs about ``n_samples / batch_size`` times more than in the full
+    objective. (The linear models divide it by the weight of all the data,
+    so that every solver reaches their one optimum.)
 
     The weights and biases start from a Glorot-uniform draw: layer by layer,
     ``W_l`` then ``b_l`` uniform in ``[-bound, bound]`` with
@@ -679,8 +683,12 @@ class ScratchMLPRegressor(RegressorHeadMixin, BaseScratchEstimator):
     With ``hidden_layer_sizes=()`` and the squared error, ``J`` is the
     objective of :class:`ScratchLinearRegression`, and multiplying it by
     ``sum(w)`` shows that ``alpha`` is Ridge's ``alpha``. The stochastic
-    solvers evaluate ``J`` on each mini-batch, with the sums over the batch,
-    as scikit-learn's MLP does.
+    solvers evaluate ``J`` on each mini-batch, with the sums over the batch
+    and the penalty divided by the batch's weight, as scikit-learn's MLP
+    does, so that runs stay identical to scikit-learn's; the penalty then
+    weighs about ``n_samples / batch_size`` times more than in the full
+    objective. (The linear models divide it by the weight of all the data,
+    so that every solver reaches their one optimum.)
 
     The weights and biases start from a Glorot-uniform draw: layer by layer,
     ``W_l`` then ``b_l`` uniform in ``[-bound, bound]`` with
@@ -693,9 +701,11 @@ class ScratchMLPRegressor(RegressorHeadMixin, BaseScratchEstimator):
 
     - The squared error is summed over the outputs, not averaged, so that
       each output's problem is the one a separate fit would solve, as in
-      Ridge. For ``n_outputs`` outputs, ``loss_`` is ``n_outputs`` times
-      scikit-learn's, and ``alpha`` here corresponds to scikit-learn's
-      ``alpha * n_outputs``. With one output the objectives are the same.
+      Ridge. scikit-learn's MLPRegressor reports the mean over outputs but
+      follows the gradient of the sum, so the same ``alpha`` trains the same
+      model in both (predictions agree to rounding); only the reported
+      ``loss_`` and ``loss_curve_`` differ: their data term is ``n_outputs``
+      times scikit-learn's. With one output they are the same.
     - Divergence: when the loss or the parameters stop being finite, or
       (for "sgd" and "adam") an epoch's loss explodes, training stops and
       ``fit`` raises a ValueError that names the setting to change

@@ -7,8 +7,19 @@ One objective for every model::
 (``w_i = 1`` without sample weights, so ``sum_i w_i = n``; biases are not
 penalised). This is scikit-learn's MLP objective, and with it ``alpha`` is the
 ``alpha`` of ``Ridge`` and the ``1 / C`` of ``LogisticRegression``: multiply
-J by ``sum_i w_i`` and it is their objective. On a mini-batch, ``i`` runs over
-the batch, as in scikit-learn's MLP.
+J by ``sum_i w_i`` and it is their objective.
+
+On a mini-batch B there are two ways to scale the penalty, and the caller
+chooses (``penalty_weight_sum``):
+
+- by the batch's own weight, ``0.5 * alpha * ||W||^2 / sum_{i in B} w_i``, as
+  scikit-learn's MLP does: then the penalty weighs ``n / |B|`` times more than
+  in the full objective and ``batch_size`` acts as a regulariser. The MLPs keep
+  it, so that their runs stay those of MLPClassifier and MLPRegressor;
+- by the weight of all the data, ``0.5 * alpha * ||W||^2 / sum_i w_i``: the
+  batch's mean loss is an unbiased estimate of the full mean loss, so the
+  batch objective's expectation is J itself, and SGD/Adam approach the same
+  optimum as L-BFGS, Ridge and LogisticRegression. The linear models use it.
 """
 
 import numpy as np
@@ -18,7 +29,9 @@ from .losses import SquaredError
 from .network import Workspace
 
 
-def value_and_gradient(network, X, Y, loss, alpha=0.0, sample_weight=None, workspace=None):
+def value_and_gradient(
+    network, X, Y, loss, alpha=0.0, sample_weight=None, workspace=None, *, penalty_weight_sum=None
+):
     """Objective value and its gradient w.r.t. ``network.params`` (backpropagation).
 
     Parameters
@@ -35,6 +48,10 @@ def value_and_gradient(network, X, Y, loss, alpha=0.0, sample_weight=None, works
         Weights with a positive sum.
     workspace : Workspace, default=None
         Buffers to reuse; one is allocated when None or too small.
+    penalty_weight_sum : float, default=None
+        The divisor of the penalty term: None for this batch's own weight sum
+        ``sum(w)``; the weight sum of all the data makes a mini-batch objective
+        an unbiased estimate of the full one (see the module docstring).
 
     Returns
     -------
@@ -45,14 +62,16 @@ def value_and_gradient(network, X, Y, loss, alpha=0.0, sample_weight=None, works
     Notes
     -----
     forward:   Z = network.forward(X);  A = link(Z)
-    loss:      J = loss.value(Y, Z, w) + 0.5 * alpha * ||W||^2 / sum(w)
+    loss:      J = loss.value(Y, Z, w) + 0.5 * alpha * ||W||^2 / S
     backward:  dZ = (A - Y) * w / sum(w);  network.backward(X, dZ)
-    penalty:   dJ/dW += alpha * W / sum(w)
+    penalty:   dJ/dW += alpha * W / S
+    (S = penalty_weight_sum, by default sum(w))
     """
     n_samples = X.shape[0]
     if workspace is None or workspace.n_rows < n_samples:
         workspace = Workspace(network, n_samples)
-    weight_sum = n_samples if sample_weight is None else float(sample_weight.sum())
+    if penalty_weight_sum is None:
+        penalty_weight_sum = n_samples if sample_weight is None else float(sample_weight.sum())
 
     Z = network.forward(X, workspace)
     # The loss reads the raw output; then Z's buffer becomes A, then dZ.
@@ -62,8 +81,8 @@ def value_and_gradient(network, X, Y, loss, alpha=0.0, sample_weight=None, works
 
     if alpha:
         W = network.params[: network.n_coef]
-        value += 0.5 * alpha * float(W @ W) / weight_sum
-        grad[: network.n_coef] += (alpha / weight_sum) * W
+        value += 0.5 * alpha * float(W @ W) / penalty_weight_sum
+        grad[: network.n_coef] += (alpha / penalty_weight_sum) * W
     return value, grad
 
 

@@ -19,6 +19,7 @@ paused (``partial_fit``, pickling) and resumed bit for bit.
 """
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import scipy.sparse as sp
@@ -210,6 +211,7 @@ def fit_stochastic(
     batch_size,
     max_epochs,
     shuffle=True,
+    penalty_over_all_data=False,
     validation_score=None,
     verbose=False,
 ):
@@ -225,12 +227,16 @@ def fit_stochastic(
     state : StochasticState
         Optimizer, stopping monitor and generator; updated in place.
     alpha : float
-        L2 penalty (scaled by each mini-batch's weight sum).
+        L2 penalty strength.
     batch_size : int
         Between 1 and n_samples.
     max_epochs : int
         Epochs to run at most in this call.
     shuffle : bool, default=True
+    penalty_over_all_data : bool, default=False
+        Divide each mini-batch's penalty by the weight sum of all of ``X``
+        (so the epoch's expected objective is the full-batch one) instead of
+        the batch's own, scikit-learn's MLP scaling; see ``objective.py``.
     validation_score : callable, default=None
         ``validation_score() -> float`` (higher is better) on held-out data;
         when given it drives stopping and the best parameters are restored.
@@ -244,14 +250,19 @@ def fit_stochastic(
     batches = MiniBatches(X, Y, sample_weight, batch_size, shuffle, state.rng, state.order)
     state.order = batches.order
     workspace = Workspace(network, batch_size)
+    penalty_weight_sum = None
+    if penalty_over_all_data:
+        penalty_weight_sum = X.shape[0] if sample_weight is None else float(sample_weight.sum())
+    objective = partial(
+        value_and_gradient, network, loss=loss, alpha=alpha, workspace=workspace,
+        penalty_weight_sum=penalty_weight_sum,
+    )  # fmt: skip
     result = TrainingResult(validation_scores=None if validation_score is None else [])
     with np.errstate(all="ignore"):  # non-finite values are detected, not warned about
-        watch, reference = FirstEpochWatch(network, alpha), None  # see _divergence
+        watch, reference = FirstEpochWatch(network, objective), None  # see _divergence
         for _ in range(max_epochs):
             first = reference is None
-            epoch_loss = _run_epoch(
-                network, loss, batches, workspace, state, alpha, watch if first else None
-            )
+            epoch_loss = _run_epoch(network, objective, batches, state, watch if first else None)
             result.divergence = _divergence(network, state, epoch_loss, reference, watch)
             reference = epoch_loss if reference is None else min(reference, epoch_loss)
             _record_epoch(result, state, epoch_loss, batches.n_samples, verbose)
@@ -268,9 +279,10 @@ def fit_stochastic(
     return result
 
 
-def _run_epoch(network, loss, batches, workspace, state, alpha, watch=None):
+def _run_epoch(network, objective, batches, state, watch=None):
     """One pass over the data; returns the weighted mean of the mini-batch objectives.
 
+    ``objective(X, Y, sample_weight=w) -> (value, grad)`` at ``network.params``.
     With a :class:`FirstEpochWatch`, the epoch ends early when it sees a blow-up.
     """
     total, total_weight = 0.0, 0.0
@@ -278,13 +290,13 @@ def _run_epoch(network, loss, batches, workspace, state, alpha, watch=None):
         batch_weight = len(Y_batch) if w_batch is None else float(w_batch.sum())
         if batch_weight == 0:  # every sample weighs 0: nothing to learn from this batch
             continue
-        value, grad = value_and_gradient(network, X_batch, Y_batch, loss, alpha, w_batch, workspace)
+        value, grad = objective(X_batch, Y_batch, sample_weight=w_batch)
         if state.initial_loss is None:
             state.initial_loss = value
         state.optimizer.step(network.params, grad)
         total += value * batch_weight
         total_weight += batch_weight
-        if watch is not None and watch.exploded(value, network, loss, X_batch, Y_batch, w_batch):
+        if watch is not None and watch.exploded(value, network, X_batch, Y_batch, w_batch):
             break
     return total / total_weight
 
@@ -304,16 +316,17 @@ class FirstEpochWatch:
     ----------
     network : Network
         Its current ``params`` are the call's starting parameters (copied).
-    alpha : float
+    objective : callable
+        The epoch's ``objective(X, Y, sample_weight=w) -> (value, grad)``.
     """
 
-    def __init__(self, network, alpha):
+    def __init__(self, network, objective):
         self.start_params = network.params.copy()
-        self.alpha = alpha
+        self.objective = objective
         self.baseline = None
         self.blew_up = False
 
-    def exploded(self, value, network, loss, X, Y, sample_weight):
+    def exploded(self, value, network, X, Y, sample_weight):
         """Whether the batch loss ``value`` (before the last step) shows a blow-up."""
         if not np.isfinite(value):
             self.blew_up = True
@@ -322,7 +335,8 @@ class FirstEpochWatch:
         elif value > DIVERGENCE_FACTOR * max(self.baseline, 1.0):
             current = network.params.copy()
             network.params[...] = self.start_params
-            start_value, _ = value_and_gradient(network, X, Y, loss, self.alpha, sample_weight)
+            # After the optimizer's step: the objective may reuse the gradient's buffer.
+            start_value, _ = self.objective(X, Y, sample_weight=sample_weight)
             network.params[...] = current
             self.blew_up = value > DIVERGENCE_FACTOR * max(start_value, 1.0)
             self.baseline = max(self.baseline, start_value)
