@@ -26,6 +26,7 @@ from ._validation import (
 )
 from .engine import (
     HIDDEN_ACTIVATIONS,
+    SCIPY_FTOL,
     SGD,
     Adam,
     Network,
@@ -64,6 +65,11 @@ class BaseScratchEstimator(BaseEstimator):
     def _initialize_parameters(self, network, rng):
         network.initialize(rng)
 
+    def _lbfgs_stopping(self):
+        # scikit-learn's MLP stops L-BFGS at gtol=tol with scipy's defaults
+        # otherwise; the same rule makes the same number of iterations.
+        return {"ftol": SCIPY_FTOL, "max_line_search": 20}
+
     # ---- fitting ---------------------------------------------------------------
 
     def fit(self, X, y, sample_weight=None):
@@ -97,7 +103,7 @@ class BaseScratchEstimator(BaseEstimator):
             result = fit_lbfgs(
                 network, loss, X, Y, sample_weight,
                 alpha=self.alpha, max_iter=self.max_iter, max_fun=self.max_fun,
-                tol=self.tol, verbose=bool(self.verbose),
+                tol=self.tol, verbose=bool(self.verbose), **self._lbfgs_stopping(),
             )  # fmt: skip
         else:
             result = self._fit_stochastic(network, loss, X, Y, y, sample_weight, rng, incremental)
@@ -268,10 +274,13 @@ class BaseScratchEstimator(BaseEstimator):
             )
         elif not result.converged and not incremental:
             if self.solver == "lbfgs":
+                advice = {
+                    "max_iter": f"Increase max_iter (currently {self.max_iter}), or scale X.",
+                    "max_fun": f"Increase max_fun (currently {self.max_fun}), or scale X.",
+                }.get(result.limit, "Scale X (e.g. with StandardScaler) or increase tol.")
                 message = (
-                    f"lbfgs did not converge in {result.n_iter} iterations "
-                    f"({result.message}). Increase max_iter (currently {self.max_iter}) "
-                    f"or max_fun (currently {self.max_fun}), or scale the data."
+                    f"lbfgs did not converge in {result.n_iter} iterations: "
+                    f"{result.message}. {advice}"
                 )
             else:
                 message = (

@@ -26,6 +26,11 @@ class _ZeroHiddenLayers:
         # The objective is convex: start where scikit-learn's linear models start.
         network.params[...] = 0
 
+    def _lbfgs_stopping(self):
+        # LogisticRegression's rule (ftol 64 eps at the default tol, tightening
+        # with tol; maxls 50), so that tol alone sets how exact the optimum is.
+        return {"ftol": None, "max_line_search": 50}
+
 
 class ScratchLinearRegression(_ZeroHiddenLayers, RegressorHeadMixin, BaseScratchEstimator):
     """Least-squares linear regression (with optional L2 penalty) trained by gradient descent.

@@ -21,7 +21,7 @@ from .activations import (
     Softmax,
     Tanh,
 )
-from .lbfgs import fit_lbfgs
+from .lbfgs import SCIPY_FTOL, fit_lbfgs
 from .losses import (
     BinaryCrossEntropy,
     CategoricalCrossEntropy,
@@ -42,6 +42,7 @@ from .training import (
 
 __all__ = [
     "HIDDEN_ACTIVATIONS",
+    "SCIPY_FTOL",
     "SGD",
     "Adam",
     "BinaryCrossEntropy",

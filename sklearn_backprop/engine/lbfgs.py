@@ -20,6 +20,10 @@ from .training import Divergence, TrainingResult
 #: a proportionally tighter decrease, so that tol alone sets the precision.
 LBFGS_FTOL_PER_TOL = 64 * np.finfo(float).eps / 1e-4
 
+#: scipy's own default ``ftol`` (``factr = 1e7`` times machine epsilon), which
+#: scikit-learn's MLP keeps.
+SCIPY_FTOL = 1e7 * np.finfo(float).eps
+
 
 def fit_lbfgs(
     network,
@@ -32,6 +36,8 @@ def fit_lbfgs(
     max_iter,
     max_fun,
     tol,
+    ftol=None,
+    max_line_search=50,
     verbose=False,
 ):
     """Train ``network`` in place with L-BFGS-B on the full-batch objective.
@@ -45,10 +51,16 @@ def fit_lbfgs(
     max_fun : int
         Maximum number of objective evaluations.
     tol : float
-        ``gtol``: stop when every gradient entry is at most ``tol`` in magnitude;
-        ``ftol = tol * LBFGS_FTOL_PER_TOL``: stop when the objective's relative
-        decrease is at most that. A least-squares objective sets ``ftol = 0``
-        and is finished by its own conjugate-gradient ``refine``.
+        ``gtol``: stop when every gradient entry is at most ``tol`` in magnitude.
+    ftol : float, default=None
+        Stop when the objective's relative decrease is at most ``ftol``. None
+        means ``tol * LBFGS_FTOL_PER_TOL`` (LogisticRegression's rule at the
+        default tol, tightening with tol); scikit-learn's MLP uses
+        :data:`SCIPY_FTOL`. A least-squares objective sets ``ftol = 0`` and is
+        finished by its own conjugate-gradient ``refine``.
+    max_line_search : int, default=50
+        Line-search steps per iteration (scipy's ``maxls``; 50 in
+        LogisticRegression, scipy's 20 in scikit-learn's MLP).
     verbose : bool, default=False
         Print ``Iteration k, loss = ...`` after each iteration.
 
@@ -59,29 +71,81 @@ def fit_lbfgs(
     """
     with np.errstate(all="ignore"):  # huge X may overflow X.T @ X: detected below
         objective = _full_batch_objective(network, loss, X, Y, alpha, sample_weight)
+        options = {
+            "maxiter": max_iter,
+            "maxfun": max_fun,
+            "gtol": tol,
+            "ftol": getattr(objective, "ftol", tol * LBFGS_FTOL_PER_TOL if ftol is None else ftol),
+            "maxls": max_line_search,
+        }
         result = TrainingResult()
-        solution, first_value = _run_scipy_lbfgs(
-            objective, network, result, max_iter, max_fun, tol, verbose
-        )
+        solution, first_value = _run_scipy_lbfgs(objective, network, result, options, verbose)
         network.params[...] = solution.x
         result.n_iter = min(int(solution.nit), max_iter)
         result.loss = float(solution.fun)
-        result.converged = solution.status == 0
-        result.message = str(solution.message)
+        _interpret(solution, result, options)
         if hasattr(objective, "refine") and np.isfinite(result.loss):
             # Each step costs about one evaluation: max_fun bounds them too.
             budget = min(max_iter - result.n_iter, max_fun - int(solution.nfev))
             steps, reached = objective.refine(tol, max_steps=max(budget, 0))
             result.n_iter += steps
             result.loss = objective()[0]
-            result.converged = result.converged or reached
+            if reached:
+                result.converged, result.limit = True, None
     if not (np.isfinite(result.loss) and np.isfinite(network.params).all()):
         before = result.loss_curve[-2] if len(result.loss_curve) > 1 else first_value
         result.divergence = Divergence(result.n_iter, before, result.loss)
     return result
 
 
-def _run_scipy_lbfgs(objective, network, result, max_iter, max_fun, tol, verbose):
+def _interpret(solution, result, options):
+    """``converged``, ``limit`` and a ``message`` in words, from scipy's report.
+
+    scipy ends with status 0 (a tolerance was met), 1 (max_iter or max_fun
+    reached) or 2 (the line search failed: "ABNORMAL"). A line search fails
+    for good when the objective can no longer resolve a decrease: near the
+    optimum a step of length s changes J by about ``|g| s``, and J itself is
+    only known to ``eps * |J|``, so once the gradient is within about
+    ``sqrt(eps * max(|J|, 1))`` (the noise floor) no step can be told apart
+    from no step. That is convergence as far as the float precision of J
+    allows; an ABNORMAL end above the floor is reported as a failure.
+    """
+    gradient = float(np.abs(solution.jac).max()) if solution.jac.size else 0.0
+    noise_floor = np.sqrt(np.finfo(float).eps * max(abs(float(solution.fun)), 1.0))
+    result.limit = None
+    if solution.status == 0:
+        result.converged = True
+        result.message = (
+            "the gradient is below tol"
+            if gradient <= options["gtol"]
+            else f"the objective's relative decrease fell below ftol={options['ftol']:.3g}"
+        )
+    elif solution.status == 1:
+        result.converged = False
+        if solution.nit >= options["maxiter"]:
+            result.limit = "max_iter"
+            result.message = f"it reached max_iter={options['maxiter']} iterations"
+        else:
+            result.limit = "max_fun"
+            result.message = f"it reached max_fun={options['maxfun']} objective evaluations"
+        result.message += f" with the largest gradient entry at {gradient:.3g}"
+    elif "ABNORMAL" in str(solution.message) and gradient <= noise_floor:
+        result.converged = True
+        result.message = (
+            f"the gradient ({gradient:.3g}) reached the float precision of the objective "
+            f"(noise floor {noise_floor:.3g}) before tol"
+        )
+    else:
+        result.converged = False
+        result.message = (
+            f"the line search could not lower the objective although its largest gradient "
+            f"entry is {gradient:.3g}, above tol={options['gtol']:.3g} and above the noise "
+            f"floor {noise_floor:.3g} (scipy: {solution.message or 'no reason given'}); "
+            "badly scaled features are the usual cause"
+        )
+
+
+def _run_scipy_lbfgs(objective, network, result, options, verbose):
     """scipy's L-BFGS-B from ``network.params``; records the loss curve into ``result``."""
     first_values = []
 
@@ -100,13 +164,6 @@ def _run_scipy_lbfgs(objective, network, result, max_iter, max_fun, tol, verbose
         if not np.isfinite(intermediate_result.fun):
             raise StopIteration
 
-    options = {
-        "maxiter": max_iter,
-        "maxfun": max_fun,
-        "gtol": tol,
-        "ftol": getattr(objective, "ftol", tol * LBFGS_FTOL_PER_TOL),
-        "maxls": 50,
-    }
     start = network.params.astype(np.float64)
     solution = scipy.optimize.minimize(
         fun, start, method="L-BFGS-B", jac=True, callback=callback, options=options

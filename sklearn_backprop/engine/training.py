@@ -62,6 +62,8 @@ class TrainingResult:
         Set when the loss or the parameters stopped being finite or exploded.
     restored_best : bool
         Whether the parameters were reset to the best validation checkpoint.
+    limit : {"max_iter", "max_fun"} or None
+        The budget that ended an unconverged L-BFGS run, if one did.
     """
 
     n_iter: int = 0
@@ -72,6 +74,7 @@ class TrainingResult:
     message: str = ""
     divergence: Divergence | None = None
     restored_best: bool = False
+    limit: str | None = None
 
 
 class StoppingMonitor:
