@@ -5,6 +5,8 @@ the MLPs. They differ only in the head: identity + squared error for linear
 regression, logistic (or softmax) + cross-entropy for logistic regression.
 """
 
+import numpy as np
+
 from ._base import BaseScratchEstimator
 from ._heads import ClassifierHeadMixin, RegressorHeadMixin
 
@@ -570,9 +572,11 @@ class ScratchLogisticRegression(_ZeroHiddenLayers, ClassifierHeadMixin, BaseScra
     intercepts_ : list of one ndarray of shape (n_outputs,)
         The bias ``b`` of that layer (zeros when ``fit_intercept=False``).
 
-    n_iter_ : int
+    n_iter_ : ndarray of shape (1,)
         Number of iterations ("lbfgs") or epochs ("sgd", "adam") run by the
-        last ``fit``; it accumulates across ``partial_fit`` calls.
+        last ``fit``, shaped like ``LogisticRegression.n_iter_`` (one entry:
+        every class is fitted at once); it accumulates across ``partial_fit``
+        calls.
 
     t_ : int
         Number of training samples seen by the stochastic solver (epochs times
@@ -762,6 +766,11 @@ class ScratchLogisticRegression(_ZeroHiddenLayers, ClassifierHeadMixin, BaseScra
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
+
+    def _store(self, network, loss, result, incremental):
+        super()._store(network, loss, result, incremental)
+        # LogisticRegression reports one count per fitted problem: one here.
+        self.n_iter_ = np.asarray(self.n_iter_, dtype=np.int32).reshape(1)
 
     @property
     def coef_(self):

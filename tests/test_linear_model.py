@@ -348,3 +348,15 @@ def test_zero_hidden_layer_regressor_equals_linear_regression(alpha, record_prop
     _record(record_property, max_rel_coef_diff=coef_rel, rel_intercept_diff=intercept_rel)
     assert coef_rel <= 1e-6
     assert intercept_rel <= 1e-6
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "sgd"])
+def test_logistic_regression_n_iter_is_shaped_like_logistic_regressions(solver):
+    X, y = CLASSIFICATION_DATA["wine"]
+    ours = ScratchLogisticRegression(solver=solver, max_iter=30).fit(X, y)
+    theirs = LogisticRegression().fit(X, y)
+    assert ours.n_iter_.shape == theirs.n_iter_.shape == (1,)
+    assert ours.n_iter_.dtype == theirs.n_iter_.dtype
+    first = ours.partial_fit(X, y).n_iter_[0] if solver == "sgd" else None
+    if first is not None:
+        assert ours.partial_fit(X, y).n_iter_.tolist() == [first + 1]
