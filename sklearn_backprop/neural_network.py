@@ -5,11 +5,34 @@ The same skeleton and heads as ``linear_model.py``; the only addition is
 learn its own features.
 """
 
+from . import inspection
 from ._base import BaseScratchEstimator
 from ._heads import ClassifierHeadMixin, RegressorHeadMixin
 
 
-class ScratchMLPClassifier(ClassifierHeadMixin, BaseScratchEstimator):
+class _HiddenLayersMixin:
+    """What only a network with hidden layers offers: a look at them."""
+
+    def hidden_activations(self, X, layer=None):
+        """Output of the hidden layers: the features the network has learnt.
+
+        See :func:`sklearn_backprop.inspection.hidden_activations`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        layer : int, default=None
+            Which hidden layer (0 the first, -1 the last); None for all.
+
+        Returns
+        -------
+        activations : ndarray of shape (n_samples, n_units) or list of ndarray
+            In ``X``'s dtype.
+        """
+        return inspection.hidden_activations(self, X, layer)
+
+
+class ScratchMLPClassifier(_HiddenLayersMixin, ClassifierHeadMixin, BaseScratchEstimator):
     """Multi-layer perceptron classifier trained by backpropagation.
 
     In this library's terms, an MLP classifier is
@@ -408,7 +431,7 @@ class ScratchMLPClassifier(ClassifierHeadMixin, BaseScratchEstimator):
         self.class_weight = class_weight
 
 
-class ScratchMLPRegressor(RegressorHeadMixin, BaseScratchEstimator):
+class ScratchMLPRegressor(_HiddenLayersMixin, RegressorHeadMixin, BaseScratchEstimator):
     """Multi-layer perceptron regressor trained by backpropagation.
 
     In this library's terms, an MLP regressor is
