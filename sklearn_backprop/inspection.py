@@ -192,7 +192,7 @@ class HiddenLayerTransformer(TransformerMixin, MetaEstimatorMixin, BaseEstimator
         The fitted network: a fitted clone, or a copy of the prefit one.
     n_features_in_ : int
         Number of features seen by the network.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of those features, when the network was fitted on a DataFrame.
 
     See Also

@@ -206,14 +206,14 @@ class ScratchMLPClassifier(_HiddenLayersMixin, ClassifierHeadMixin, BaseScratchE
         Class labels, sorted. For a multilabel indicator ``y``, the column
         indices ``0, ..., n_labels - 1``.
 
-    coefs_ : list of ndarray, of length n_layers_ - 1
+    coefs_ : list of ndarray, of length ``n_layers_ - 1``
         ``coefs_[i]`` is the weight matrix of layer ``i``, of shape
         ``(n_units[i], n_units[i + 1])`` with
         ``n_units = (n_features, *hidden_layer_sizes, n_outputs)``. These are
         the live parameters: ``warm_start`` and ``partial_fit`` continue from
         them.
 
-    intercepts_ : list of ndarray, of length n_layers_ - 1
+    intercepts_ : list of ndarray, of length ``n_layers_ - 1``
         ``intercepts_[i]`` is the bias vector of layer ``i``, of shape
         ``(n_units[i + 1],)``.
 
@@ -264,7 +264,7 @@ class ScratchMLPClassifier(_HiddenLayersMixin, ClassifierHeadMixin, BaseScratchE
     n_features_in_ : int
         Number of features seen during ``fit``.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of the features seen during ``fit``. Defined only when ``X``
         has feature names that are all strings.
 
@@ -600,14 +600,14 @@ class ScratchMLPRegressor(_HiddenLayersMixin, RegressorHeadMixin, BaseScratchEst
 
     Attributes
     ----------
-    coefs_ : list of ndarray, of length n_layers_ - 1
+    coefs_ : list of ndarray, of length ``n_layers_ - 1``
         ``coefs_[i]`` is the weight matrix of layer ``i``, of shape
         ``(n_units[i], n_units[i + 1])`` with
         ``n_units = (n_features, *hidden_layer_sizes, n_outputs)``. These are
         the live parameters: ``warm_start`` and ``partial_fit`` continue from
         them.
 
-    intercepts_ : list of ndarray, of length n_layers_ - 1
+    intercepts_ : list of ndarray, of length ``n_layers_ - 1``
         ``intercepts_[i]`` is the bias vector of layer ``i``, of shape
         ``(n_units[i + 1],)``.
 
@@ -657,7 +657,7 @@ class ScratchMLPRegressor(_HiddenLayersMixin, RegressorHeadMixin, BaseScratchEst
     n_features_in_ : int
         Number of features seen during ``fit``.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of the features seen during ``fit``. Defined only when ``X``
         has feature names that are all strings.
 

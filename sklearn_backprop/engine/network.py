@@ -273,9 +273,11 @@ class Network:
 
         Notes
         -----
-        For layer l, from the last down to the first:
+        For layer l, from the last down to the first::
+
             dA_l-1 = dZ_l @ W_l.T,   dZ_l-1 = dA_l-1 * f'(Z_l-1)   (via f's backward)
-        and dX = dA_-1, the gradient passed down by the first layer.
+
+        and ``dX = dA_-1``, the gradient passed down by the first layer.
         """
         for i in range(self.n_layers - 1, -1, -1):
             dA_in = dZ @ self.layers[i].W.T
@@ -291,10 +293,12 @@ class Network:
 
         Notes
         -----
-        For layer l, from the last down to the first:
+        For layer l, from the last down to the first::
+
             dW_l = A_l-1.T @ dZ_l,   db_l = sum_i dZ_l[i]
             dA_l-1 = dZ_l @ W_l.T,   dZ_l-1 = dA_l-1 * f'(Z_l-1)   (via f's backward)
-        with A_-1 = X. The input gradient dX of the first layer is never needed.
+
+        with ``A_-1 = X``. The input gradient ``dX`` of the first layer is never needed.
         """
         n = X.shape[0]
         for i in range(self.n_layers - 1, -1, -1):
