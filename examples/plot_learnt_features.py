@@ -143,6 +143,7 @@ axes[2].set(
 OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
 figure_path = OUTPUT_DIR / "learnt_features.png"
 fig.savefig(figure_path, dpi=80)
+plt.close(fig)
 print(f"\nFigure written to {figure_path}")
 
 # %%
@@ -181,4 +182,5 @@ print("\nAdam, test accuracy after each epoch shown:", epochs_accuracy)
 
 figure_path = OUTPUT_DIR / "learnt_features_epochs.png"
 fig.savefig(figure_path, dpi=80)
+plt.close(fig)
 print(f"Figure written to {figure_path}")
