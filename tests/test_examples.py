@@ -21,7 +21,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 FIGURES = {
     "plot_donut.py": ["donut.png"],
-    "plot_backprop_by_hand.py": ["backprop_by_hand.png"],
+    "plot_backprop_by_hand.py": ["backprop_by_hand.png", "backprop_trace.png"],
     "plot_same_math.py": ["same_math.png"],
     "plot_optimizers.py": ["optimizers.png"],
     "plot_grid_search.py": ["grid_search.png"],
