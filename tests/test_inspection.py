@@ -10,6 +10,7 @@ works in a Pipeline and in GridSearchCV.
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import expit
 from sklearn.base import clone
@@ -213,6 +214,18 @@ def test_input_gradient_rejects_unknown_outputs():
         input_gradient(regressor, X, output="logit")
     with pytest.raises(NotFittedError):
         ScratchLogisticRegression().input_gradient(X)
+
+
+@pytest.mark.parametrize("sparse_format", [sp.csr_matrix, sp.csc_matrix], ids=["csr", "csc"])
+def test_sparse_input_gives_the_dense_results(sparse_format):
+    estimator, X = _fitted_mlp("multiclass", "tanh", (4, 3))
+    X_sparse = sparse_format(X * (np.abs(X) > 0.5))
+    dense = X_sparse.toarray()
+    assert_allclose(estimator.input_gradient(X_sparse), estimator.input_gradient(dense))
+    for A_sparse, A_dense in zip(
+        estimator.hidden_activations(X_sparse), estimator.hidden_activations(dense)
+    ):
+        assert_allclose(A_sparse, A_dense, rtol=1e-12)
 
 
 # ---- HiddenLayerTransformer -------------------------------------------------------------
