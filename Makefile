@@ -1,12 +1,13 @@
-# Two commands on a fresh clone: `make test` and `make demo`.
+# Two commands on a fresh clone: `make test` and `make demo` (and `make docs` for the site).
 # Each creates .venv (if missing) and installs the package into it.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DOCS_STAMP := $(VENV)/.installed-docs
 
-.PHONY: test demo dist lint format benchmark benchmark-quick clean
+.PHONY: test demo docs dist lint format benchmark benchmark-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +21,15 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+# The docs extra on top of the test environment (sphinx, numpydoc, sphinx-gallery, theme).
+$(DOCS_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[docs,examples]"
+	touch $(DOCS_STAMP)
+
+# HTML into docs/_build/html; -W: any warning fails the build. The gallery runs every example.
+docs: $(DOCS_STAMP)
+	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
 
 demo: $(STAMP)
 	$(BIN)/python examples/plot_donut.py
@@ -55,3 +65,4 @@ benchmark-quick: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist build-dist.log *.egg-info .pytest_cache .ruff_cache
+	rm -rf docs/_build docs/auto_examples docs/generated

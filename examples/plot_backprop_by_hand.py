@@ -11,6 +11,9 @@ in plain NumPy. Then three independent witnesses must agree:
 - finite differences of the loss (no calculus at all),
 - the engine's ``value_and_gradient`` (what every solver calls),
 - ``check_gradients`` on a ``ScratchMLPClassifier`` holding the same weights.
+
+Finally ``trace_backprop`` records the same pass on the estimator, step by
+step, and draws it on the network.
 """
 
 import os
@@ -26,11 +29,13 @@ import pandas as pd
 from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 
-from sklearn_backprop import ScratchMLPClassifier, check_gradients
+from sklearn_backprop import ScratchMLPClassifier, check_gradients, trace_backprop
 from sklearn_backprop.engine import BinaryCrossEntropy, Network, Tanh, value_and_gradient
 
 QUICK = os.environ.get("SKLEARN_BACKPROP_EXAMPLES_QUICK") == "1"
-DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "images"
+# docs/images when run as a script; the working directory in a notebook (no __file__).
+HERE = Path(__file__).resolve().parents[1] if "__file__" in globals() else None
+DEFAULT_OUTPUT = HERE / "docs" / "images" if HERE else Path.cwd()
 OUTPUT_DIR = Path(os.environ.get("SKLEARN_BACKPROP_EXAMPLES_OUTPUT", DEFAULT_OUTPUT))
 
 np.set_printoptions(precision=6, suppress=True)
@@ -225,6 +230,26 @@ ax_bars.legend()
 
 OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
 figure_path = OUTPUT_DIR / "backprop_by_hand.png"
+fig.savefig(figure_path, dpi=80)
+plt.close(fig)
+print(f"\nFigure written to {figure_path}")
+
+# %%
+# The same pass, recorded: ``trace_backprop``
+# -------------------------------------------
+# ``trace_backprop`` runs the engine's forward and backward pass on the
+# estimator and keeps every intermediate: the seven steps, printed with their
+# numbers (compare them with the ones above), and drawn on the network for the
+# first sample: node values are activations, edges are weights, coloured by
+# the sign of their gradient.
+
+trace = trace_backprop(classifier, X, y, learning_rate=0.5)
+print(trace)
+np.testing.assert_allclose(trace.coef_grads[0], dW1, rtol=1e-12)
+np.testing.assert_allclose(trace.dZ_output, dZ2, rtol=1e-12)
+
+fig = trace.plot(sample=0)
+figure_path = OUTPUT_DIR / "backprop_trace.png"
 fig.savefig(figure_path, dpi=80)
 plt.close(fig)
 print(f"\nFigure written to {figure_path}")

@@ -27,7 +27,9 @@ from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 from sklearn_backprop import ScratchLogisticRegression
 
 QUICK = os.environ.get("SKLEARN_BACKPROP_EXAMPLES_QUICK") == "1"
-DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "images"
+# docs/images when run as a script; the working directory in a notebook (no __file__).
+HERE = Path(__file__).resolve().parents[1] if "__file__" in globals() else None
+DEFAULT_OUTPUT = HERE / "docs" / "images" if HERE else Path.cwd()
 OUTPUT_DIR = Path(os.environ.get("SKLEARN_BACKPROP_EXAMPLES_OUTPUT", DEFAULT_OUTPUT))
 
 # %%

@@ -29,7 +29,9 @@ import scipy.optimize
 from sklearn_backprop.engine import SGD, Adam, Identity, Network, SquaredError, value_and_gradient
 
 QUICK = os.environ.get("SKLEARN_BACKPROP_EXAMPLES_QUICK") == "1"
-DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "images"
+# docs/images when run as a script; the working directory in a notebook (no __file__).
+HERE = Path(__file__).resolve().parents[1] if "__file__" in globals() else None
+DEFAULT_OUTPUT = HERE / "docs" / "images" if HERE else Path.cwd()
 OUTPUT_DIR = Path(os.environ.get("SKLEARN_BACKPROP_EXAMPLES_OUTPUT", DEFAULT_OUTPUT))
 
 N_STEPS = 25 if QUICK else 100

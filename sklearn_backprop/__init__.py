@@ -6,16 +6,20 @@ layers with a non-linear activation.
 """
 
 from .gradient_check import check_gradients
+from .inspection import HiddenLayerTransformer
 from .linear_model import ScratchLinearRegression, ScratchLogisticRegression
 from .neural_network import ScratchMLPClassifier, ScratchMLPRegressor
+from .trace import trace_backprop
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "HiddenLayerTransformer",
     "ScratchLinearRegression",
     "ScratchLogisticRegression",
     "ScratchMLPClassifier",
     "ScratchMLPRegressor",
     "__version__",
     "check_gradients",
+    "trace_backprop",
 ]

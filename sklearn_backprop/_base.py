@@ -18,6 +18,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from . import inspection
 from ._validation import (
     aligned,
     check_sample_weight,
@@ -359,6 +360,25 @@ class BaseScratchEstimator(BaseEstimator):
                 "scale X (e.g. with StandardScaler, fitted on the training data)."
             )
         return Z
+
+    def input_gradient(self, X, output=None):
+        """Derivative of the output w.r.t. each input feature, per sample (backprop to X).
+
+        See :func:`sklearn_backprop.inspection.input_gradient`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        output : {None, "proba"}, default=None
+            None: ``decision_function`` (classifiers) or ``predict``
+            (regressors); "proba": ``predict_proba`` (classifiers).
+
+        Returns
+        -------
+        gradient : ndarray of shape (n_samples, n_features) or (n_samples, n_outputs, n_features)
+            The middle axis is dropped when there is one output.
+        """
+        return inspection.input_gradient(self, X, output)
 
     def _inference_network(self):
         return Network.from_arrays(

@@ -39,10 +39,18 @@ class GradientCheckReport:
         The objective at the checked parameters.
     max_rel_error : float
         Worst relative error over every compared entry.
+    backprop : ndarray of shape (n_params,)
+        The analytic gradient, laid out as ``[coefs_[0].ravel(), ...,
+        intercepts_[0], ...]`` (the network's flat parameter vector).
+    numerical : ndarray of shape (n_params,)
+        The finite-difference gradient in the same layout; NaN for entries
+        not compared (left out by ``max_per_block``, or at a relu kink).
     """
 
     blocks: list
     loss: float
+    backprop: np.ndarray = None
+    numerical: np.ndarray = None
 
     @property
     def max_rel_error(self):
@@ -101,15 +109,7 @@ def check_gradients(estimator, X, y, sample_weight=None, *, max_per_block=None, 
     >>> report.max_rel_error < 1e-6
     True
     """
-    estimator = copy.deepcopy(estimator)
-    try:
-        check_is_fitted(estimator)
-        estimator.warm_start = True  # continue from the fitted parameters
-    except NotFittedError:
-        pass
-    X, Y, _, w, network, loss, _ = estimator._prepare(
-        X, y, sample_weight, incremental=False, dtype=np.float64
-    )
+    estimator, X, Y, w, network, loss = objective_setup(estimator, X, y, sample_weight)
     workspace = Workspace(network, X.shape[0])
 
     def objective():
@@ -136,7 +136,30 @@ def check_gradients(estimator, X, y, sample_weight=None, *, max_per_block=None, 
         _block_error(name, network, block, indices, backprop, numeric, at_kink, floor)
         for name, block in _blocks(network)
     ]
-    return GradientCheckReport(blocks, loss_value)
+    compared = np.full(params.size, np.nan)
+    compared[indices] = numeric[indices]
+    compared[at_kink] = np.nan
+    return GradientCheckReport(blocks, loss_value, backprop, compared)
+
+
+def objective_setup(estimator, X, y, sample_weight):
+    """What ``fit`` would minimise, in float64, at the estimator's current parameters.
+
+    Returns a copy of the estimator (the original is not changed), the
+    validated ``X``, the encoded targets ``Y``, the sample weights (class
+    weights included), the network at the fitted parameters (or at ``fit``'s
+    starting point if unfitted) and the loss.
+    """
+    estimator = copy.deepcopy(estimator)
+    try:
+        check_is_fitted(estimator)
+        estimator.warm_start = True  # continue from the fitted parameters
+    except NotFittedError:
+        pass
+    X, Y, _, w, network, loss, _ = estimator._prepare(
+        X, y, sample_weight, incremental=False, dtype=np.float64
+    )
+    return estimator, X, Y, w, network, loss
 
 
 def _block_error(name, network, block, indices, backprop, numeric, at_kink, floor):

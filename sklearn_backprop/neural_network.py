@@ -5,11 +5,34 @@ The same skeleton and heads as ``linear_model.py``; the only addition is
 learn its own features.
 """
 
+from . import inspection
 from ._base import BaseScratchEstimator
 from ._heads import ClassifierHeadMixin, RegressorHeadMixin
 
 
-class ScratchMLPClassifier(ClassifierHeadMixin, BaseScratchEstimator):
+class _HiddenLayersMixin:
+    """What only a network with hidden layers offers: a look at them."""
+
+    def hidden_activations(self, X, layer=None):
+        """Output of the hidden layers: the features the network has learnt.
+
+        See :func:`sklearn_backprop.inspection.hidden_activations`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        layer : int, default=None
+            Which hidden layer (0 the first, -1 the last); None for all.
+
+        Returns
+        -------
+        activations : ndarray of shape (n_samples, n_units) or list of ndarray
+            In ``X``'s dtype.
+        """
+        return inspection.hidden_activations(self, X, layer)
+
+
+class ScratchMLPClassifier(_HiddenLayersMixin, ClassifierHeadMixin, BaseScratchEstimator):
     """Multi-layer perceptron classifier trained by backpropagation.
 
     In this library's terms, an MLP classifier is
@@ -183,14 +206,14 @@ class ScratchMLPClassifier(ClassifierHeadMixin, BaseScratchEstimator):
         Class labels, sorted. For a multilabel indicator ``y``, the column
         indices ``0, ..., n_labels - 1``.
 
-    coefs_ : list of ndarray, of length n_layers_ - 1
+    coefs_ : list of ndarray, of length ``n_layers_ - 1``
         ``coefs_[i]`` is the weight matrix of layer ``i``, of shape
         ``(n_units[i], n_units[i + 1])`` with
         ``n_units = (n_features, *hidden_layer_sizes, n_outputs)``. These are
         the live parameters: ``warm_start`` and ``partial_fit`` continue from
         them.
 
-    intercepts_ : list of ndarray, of length n_layers_ - 1
+    intercepts_ : list of ndarray, of length ``n_layers_ - 1``
         ``intercepts_[i]`` is the bias vector of layer ``i``, of shape
         ``(n_units[i + 1],)``.
 
@@ -241,7 +264,7 @@ class ScratchMLPClassifier(ClassifierHeadMixin, BaseScratchEstimator):
     n_features_in_ : int
         Number of features seen during ``fit``.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of the features seen during ``fit``. Defined only when ``X``
         has feature names that are all strings.
 
@@ -412,7 +435,7 @@ class ScratchMLPClassifier(ClassifierHeadMixin, BaseScratchEstimator):
         self.class_weight = class_weight
 
 
-class ScratchMLPRegressor(RegressorHeadMixin, BaseScratchEstimator):
+class ScratchMLPRegressor(_HiddenLayersMixin, RegressorHeadMixin, BaseScratchEstimator):
     """Multi-layer perceptron regressor trained by backpropagation.
 
     In this library's terms, an MLP regressor is
@@ -581,14 +604,14 @@ class ScratchMLPRegressor(RegressorHeadMixin, BaseScratchEstimator):
 
     Attributes
     ----------
-    coefs_ : list of ndarray, of length n_layers_ - 1
+    coefs_ : list of ndarray, of length ``n_layers_ - 1``
         ``coefs_[i]`` is the weight matrix of layer ``i``, of shape
         ``(n_units[i], n_units[i + 1])`` with
         ``n_units = (n_features, *hidden_layer_sizes, n_outputs)``. These are
         the live parameters: ``warm_start`` and ``partial_fit`` continue from
         them.
 
-    intercepts_ : list of ndarray, of length n_layers_ - 1
+    intercepts_ : list of ndarray, of length ``n_layers_ - 1``
         ``intercepts_[i]`` is the bias vector of layer ``i``, of shape
         ``(n_units[i + 1],)``.
 
@@ -638,7 +661,7 @@ class ScratchMLPRegressor(RegressorHeadMixin, BaseScratchEstimator):
     n_features_in_ : int
         Number of features seen during ``fit``.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of the features seen during ``fit``. Defined only when ``X``
         has feature names that are all strings.
 

@@ -21,10 +21,11 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 FIGURES = {
     "plot_donut.py": ["donut.png"],
-    "plot_backprop_by_hand.py": ["backprop_by_hand.png"],
+    "plot_backprop_by_hand.py": ["backprop_by_hand.png", "backprop_trace.png"],
     "plot_same_math.py": ["same_math.png"],
     "plot_optimizers.py": ["optimizers.png"],
     "plot_grid_search.py": ["grid_search.png"],
+    "plot_learnt_features.py": ["learnt_features.png", "learnt_features_epochs.png"],
 }
 
 
@@ -89,3 +90,10 @@ def test_donut_prints_table_and_polynomial_coefficients(run_example):
     assert "| model | accuracy (ours) | accuracy (scikit-learn) |" in printed
     assert "x0^2" in printed
     assert "x1^2" in printed
+
+
+def test_learnt_hidden_features_make_the_donut_linearly_separable(run_example):
+    accuracy = run_example("plot_learnt_features.py").namespace["results"]
+    assert accuracy["logistic, raw features"] <= 0.65
+    assert accuracy["logistic, learnt hidden features"] >= 0.95
+    assert accuracy["logistic, degree-2 features"] >= 0.95

@@ -229,6 +229,62 @@ class Network:
         """Prediction ``A = link(Z)`` for new data."""
         return self.link.forward(self.forward_in_chunks(X))
 
+    def forward_layers(self, X):
+        """Every layer's pre-activation and activation, each kept in its own array.
+
+        For looking inside the network (hidden features, input gradients,
+        traces); training uses :meth:`forward`, which overwrites ``Z`` with ``A``.
+
+        Returns
+        -------
+        pre_activations : list of ndarray
+            ``Z_l = A_l-1 @ W_l + b_l`` for every layer (``A_-1 = X``).
+        activations : list of ndarray
+            ``A_l = f(Z_l)`` for the hidden layers, ``link(Z_l)`` for the last.
+        """
+        pre_activations, activations, A = [], [], X
+        for i, layer in enumerate(self.layers):
+            Z = layer.forward(A)
+            f = self.activation if i < self.n_layers - 1 else self.link
+            A = f.forward(Z.copy())
+            pre_activations.append(Z)
+            activations.append(A)
+        return pre_activations, activations
+
+    def backward_to_input(self, dZ, hidden_activations):
+        """Backpropagate ``dZ`` (w.r.t. the raw output) down to the input: ``dX``.
+
+        :meth:`backward` carried one layer further, without the parameter
+        gradients. Each row of ``dX`` depends on its own row of ``dZ`` only, so
+        seeding ``dZ`` with a one-hot column gives, per sample, the gradient of
+        that output w.r.t. the sample's features.
+
+        Parameters
+        ----------
+        dZ : ndarray of shape (n_samples, n_outputs)
+            Not modified.
+        hidden_activations : list of ndarray
+            ``A_l`` of every hidden layer for the same samples (from
+            :meth:`forward_layers`).
+
+        Returns
+        -------
+        dX : ndarray of shape (n_samples, n_features)
+
+        Notes
+        -----
+        For layer l, from the last down to the first::
+
+            dA_l-1 = dZ_l @ W_l.T,   dZ_l-1 = dA_l-1 * f'(Z_l-1)   (via f's backward)
+
+        and ``dX = dA_-1``, the gradient passed down by the first layer.
+        """
+        for i in range(self.n_layers - 1, -1, -1):
+            dA_in = dZ @ self.layers[i].W.T
+            if i == 0:
+                return dA_in
+            dZ = self.activation.backward(hidden_activations[i - 1], dA_in)
+
     def backward(self, X, dZ, workspace):
         """Backpropagate ``dZ`` (gradient w.r.t. the raw output) to every parameter.
 
@@ -237,10 +293,12 @@ class Network:
 
         Notes
         -----
-        For layer l, from the last down to the first:
+        For layer l, from the last down to the first::
+
             dW_l = A_l-1.T @ dZ_l,   db_l = sum_i dZ_l[i]
             dA_l-1 = dZ_l @ W_l.T,   dZ_l-1 = dA_l-1 * f'(Z_l-1)   (via f's backward)
-        with A_-1 = X. The input gradient dX of the first layer is never needed.
+
+        with ``A_-1 = X``. The input gradient ``dX`` of the first layer is never needed.
         """
         n = X.shape[0]
         for i in range(self.n_layers - 1, -1, -1):

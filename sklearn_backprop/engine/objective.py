@@ -174,9 +174,11 @@ class LeastSquaresObjective:
 
         Notes
         -----
-        r = B / sum(w) - H theta  (minus the gradient);  d = r
-        repeat:  step = r.r / d.H d;  theta += step d;  r_new = r - step H d
-                 d = r_new + (r_new.r_new / r.r) d
+        The conjugate-gradient iteration::
+
+            r = B / sum(w) - H theta  (minus the gradient);  d = r
+            repeat:  step = r.r / d.H d;  theta += step d;  r_new = r - step H d
+                     d = r_new + (r_new.r_new / r.r) d
         """
         theta = self._theta(self.network.params).astype(np.float64)
         penalty = np.zeros((theta.shape[0], 1))
