@@ -5,8 +5,14 @@ the MLPs. They differ only in the head: identity + squared error for linear
 regression, logistic (or softmax) + cross-entropy for logistic regression.
 """
 
+import numpy as np
+import scipy.sparse as sp
+
 from ._base import BaseScratchEstimator
 from ._heads import ClassifierHeadMixin, RegressorHeadMixin
+
+#: Adam's step for learning_rate_init="auto": SGDRegressor's eta0 (see the docstrings).
+ADAM_AUTO_LEARNING_RATE = 0.01
 
 
 class _ZeroHiddenLayers:
@@ -21,6 +27,39 @@ class _ZeroHiddenLayers:
     def _initialize_parameters(self, network, rng):
         # The objective is convex: start where scikit-learn's linear models start.
         network.params[...] = 0
+
+    def _auto_learning_rate_init(self, X, loss, sample_weight, batch_size):
+        """The step of learning_rate_init="auto": 1 / L for "sgd", a constant for "adam".
+
+        ``L`` bounds the Lipschitz constant of the mini-batch objective's
+        gradient (its largest curvature), as scikit-learn's SAG computes it::
+
+            L = c * (max_i ||x_i||^2 + fit_intercept) + alpha_l2 / (batch_size * mean(w))
+
+        (``i`` over the samples of positive weight, ``mean(w)`` their mean weight).
+
+        ``c`` bounds the loss's second derivative in ``z`` (1 for squared
+        error, 1/4 logistic, 1/2 softmax). The data term of every batch is a
+        weighted mean of per-sample terms, each of curvature at most
+        ``c * ||[x_i, 1]||^2``, so no batch exceeds ``L``: a step ``1 / L``
+        decreases every batch's objective.
+        """
+        if self.solver == "adam":
+            # Adam's steps are ~learning_rate in parameter units whatever the scale
+            # of X; there is no curvature bound to take from the data.
+            return ADAM_AUTO_LEARNING_RATE
+        if sp.issparse(X):
+            row_norms = np.asarray(X.multiply(X).sum(axis=1)).ravel()
+        else:
+            row_norms = np.einsum("ij,ij->i", X, X, dtype=np.float64)
+        mean_weight = 1.0
+        if sample_weight is not None:
+            # Samples of zero weight are not in any batch's objective.
+            row_norms = row_norms[sample_weight > 0]
+            mean_weight = float(sample_weight[sample_weight > 0].mean())
+        data_curvature = loss.max_curvature * (float(row_norms.max()) + self.fit_intercept)
+        penalty_curvature = self._penalty().l2_strength / (batch_size * mean_weight)
+        return 1.0 / (data_curvature + penalty_curvature)
 
 
 class ScratchLinearRegression(_ZeroHiddenLayers, RegressorHeadMixin, BaseScratchEstimator):
@@ -317,11 +356,13 @@ class ScratchLinearRegression(_ZeroHiddenLayers, RegressorHeadMixin, BaseScratch
         self,
         *,
         alpha=0.0,
+        penalty="l2",
+        l1_ratio=0.5,
         fit_intercept=True,
         solver="lbfgs",
         batch_size="auto",
         learning_rate="constant",
-        learning_rate_init=0.01,
+        learning_rate_init="auto",
         power_t=0.5,
         max_iter=1000,
         shuffle=True,
@@ -340,6 +381,8 @@ class ScratchLinearRegression(_ZeroHiddenLayers, RegressorHeadMixin, BaseScratch
         max_fun=15000,
     ):
         self.alpha = alpha
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept
         self.solver = solver
         self.batch_size = batch_size
@@ -704,12 +747,14 @@ class ScratchLogisticRegression(_ZeroHiddenLayers, ClassifierHeadMixin, BaseScra
         self,
         *,
         alpha=1.0,
+        penalty="l2",
+        l1_ratio=0.5,
         fit_intercept=True,
         class_weight=None,
         solver="lbfgs",
         batch_size="auto",
         learning_rate="constant",
-        learning_rate_init=0.01,
+        learning_rate_init="auto",
         power_t=0.5,
         max_iter=100,
         shuffle=True,
@@ -728,6 +773,8 @@ class ScratchLogisticRegression(_ZeroHiddenLayers, ClassifierHeadMixin, BaseScra
         max_fun=15000,
     ):
         self.alpha = alpha
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept
         self.class_weight = class_weight
         self.solver = solver

@@ -361,6 +361,9 @@ class ScratchMLPClassifier(ClassifierHeadMixin, BaseScratchEstimator):
         *,
         solver="adam",
         alpha=0.0001,
+        penalty="l2",
+        l1_ratio=0.5,
+        dropout=0.0,
         batch_size="auto",
         learning_rate="constant",
         learning_rate_init=0.001,
@@ -386,6 +389,9 @@ class ScratchMLPClassifier(ClassifierHeadMixin, BaseScratchEstimator):
         self.activation = activation
         self.solver = solver
         self.alpha = alpha
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
+        self.dropout = dropout
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
@@ -747,6 +753,9 @@ class ScratchMLPRegressor(RegressorHeadMixin, BaseScratchEstimator):
         *,
         solver="adam",
         alpha=0.0001,
+        penalty="l2",
+        l1_ratio=0.5,
+        dropout=0.0,
         batch_size="auto",
         learning_rate="constant",
         learning_rate_init=0.001,
@@ -772,6 +781,9 @@ class ScratchMLPRegressor(RegressorHeadMixin, BaseScratchEstimator):
         self.activation = activation
         self.solver = solver
         self.alpha = alpha
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
+        self.dropout = dropout
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init

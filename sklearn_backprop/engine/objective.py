@@ -8,7 +8,9 @@ One objective for every model::
 penalised). This is scikit-learn's MLP objective, and with it ``alpha`` is the
 ``alpha`` of ``Ridge`` and the ``1 / C`` of ``LogisticRegression``: multiply
 J by ``sum_i w_i`` and it is their objective. On a mini-batch, ``i`` runs over
-the batch, as in scikit-learn's MLP.
+the batch, as in scikit-learn's MLP. The L2 term is one of the penalties of
+``penalties.py`` (the default); the objective asks the penalty for its value
+and gradient and never which one it is.
 """
 
 import numpy as np
@@ -16,9 +18,12 @@ import scipy.sparse as sp
 
 from .losses import SquaredError
 from .network import Workspace
+from .penalties import L2
 
 
-def value_and_gradient(network, X, Y, loss, alpha=0.0, sample_weight=None, workspace=None):
+def value_and_gradient(
+    network, X, Y, loss, alpha=0.0, sample_weight=None, workspace=None, *, penalty=None
+):
     """Objective value and its gradient w.r.t. ``network.params`` (backpropagation).
 
     Parameters
@@ -30,11 +35,15 @@ def value_and_gradient(network, X, Y, loss, alpha=0.0, sample_weight=None, works
     loss : Loss
         Its link must be ``network.link``.
     alpha : float, default=0.0
-        L2 penalty strength.
+        L2 penalty strength (used when ``penalty`` is None).
     sample_weight : ndarray of shape (n_samples,), default=None
         Weights with a positive sum.
     workspace : Workspace, default=None
         Buffers to reuse; one is allocated when None or too small.
+    penalty : L2 or ElasticNet, default=None
+        The penalty term (``penalties.py``); None means ``L2(alpha)``. Its
+        whole value is added; its gradient covers the differentiable part
+        only (an L1 term is left to the solver: ``prox`` or L-BFGS's split).
 
     Returns
     -------
@@ -45,9 +54,9 @@ def value_and_gradient(network, X, Y, loss, alpha=0.0, sample_weight=None, works
     Notes
     -----
     forward:   Z = network.forward(X);  A = link(Z)
-    loss:      J = loss.value(Y, Z, w) + 0.5 * alpha * ||W||^2 / sum(w)
+    loss:      J = loss.value(Y, Z, w) + penalty.value(W, sum(w))
     backward:  dZ = (A - Y) * w / sum(w);  network.backward(X, dZ)
-    penalty:   dJ/dW += alpha * W / sum(w)
+    penalty:   dJ/dW += alpha * W / sum(w)     (L2; see penalty.add_gradient)
     """
     n_samples = X.shape[0]
     if workspace is None or workspace.n_rows < n_samples:
@@ -60,10 +69,10 @@ def value_and_gradient(network, X, Y, loss, alpha=0.0, sample_weight=None, works
     dZ = loss.gradient(Y, A, sample_weight, out=A)
     grad = network.backward(X, dZ, workspace)
 
-    if alpha:
-        W = network.params[: network.n_coef]
-        value += 0.5 * alpha * float(W @ W) / weight_sum
-        grad[: network.n_coef] += (alpha / weight_sum) * W
+    penalty = L2(alpha) if penalty is None else penalty
+    W = network.params[: network.n_coef]
+    value += penalty.value(W, weight_sum)
+    penalty.add_gradient(W, grad[: network.n_coef], weight_sum)
     return value, grad
 
 

@@ -8,7 +8,8 @@ into attributes, warnings and errors.
 The stochastic loop reads as a table of contents::
 
     for each epoch:
-        for each mini-batch:  value_and_gradient -> optimizer.step
+        for each mini-batch:  (dropout masks) -> value_and_gradient -> optimizer.step
+                              -> penalty.prox (L1 terms; nothing for L2)
         record the epoch loss; stop if it diverged
         score the epoch (minus the training loss, or a validation score)
         ask the stopping monitor; on a plateau ask the optimizer to adapt, else stop
@@ -25,6 +26,7 @@ import scipy.sparse as sp
 
 from .network import Workspace
 from .objective import value_and_gradient
+from .penalties import L2
 
 #: An epoch loss this many times above the starting loss (or above 1) is a blow-up.
 DIVERGENCE_FACTOR = 1e4
@@ -211,6 +213,7 @@ def fit_stochastic(
     shuffle=True,
     validation_score=None,
     verbose=False,
+    penalty=None,
 ):
     """Train ``network`` in place with mini-batch SGD or Adam.
 
@@ -235,18 +238,22 @@ def fit_stochastic(
         when given it drives stopping and the best parameters are restored.
     verbose : bool, default=False
         Print ``Iteration k, loss = ...`` after each epoch.
+    penalty : L2 or ElasticNet, default=None
+        The penalty (``penalties.py``); None means ``L2(alpha)``. Its L1 term
+        is applied by a proximal step after each update.
 
     Returns
     -------
     TrainingResult
     """
+    penalty = L2(alpha) if penalty is None else penalty
     batches = MiniBatches(X, Y, sample_weight, batch_size, shuffle, state.rng, state.order)
     state.order = batches.order
     workspace = Workspace(network, batch_size)
     result = TrainingResult(validation_scores=None if validation_score is None else [])
     with np.errstate(all="ignore"):  # non-finite values are detected, not warned about
         for _ in range(max_epochs):
-            epoch_loss = _run_epoch(network, loss, batches, workspace, state, alpha)
+            epoch_loss = _run_epoch(network, loss, batches, workspace, state, penalty)
             result.divergence = _divergence(network, state, epoch_loss)
             _record_epoch(result, state, epoch_loss, batches.n_samples, verbose)
             if result.divergence is not None:
@@ -262,17 +269,22 @@ def fit_stochastic(
     return result
 
 
-def _run_epoch(network, loss, batches, workspace, state, alpha):
+def _run_epoch(network, loss, batches, workspace, state, penalty):
     """One pass over the data; returns the weighted mean of the mini-batch objectives."""
     total, total_weight = 0.0, 0.0
     for X_batch, Y_batch, w_batch in batches:
         batch_weight = len(Y_batch) if w_batch is None else float(w_batch.sum())
         if batch_weight == 0:  # every sample weighs 0: nothing to learn from this batch
             continue
-        value, grad = value_and_gradient(network, X_batch, Y_batch, loss, alpha, w_batch, workspace)
+        workspace.draw_dropout_masks(state.rng, len(Y_batch))
+        value, grad = value_and_gradient(
+            network, X_batch, Y_batch, loss, sample_weight=w_batch, workspace=workspace,
+            penalty=penalty,
+        )  # fmt: skip
         if state.initial_loss is None:
             state.initial_loss = value
         state.optimizer.step(network.params, grad)
+        penalty.prox(network.params[: network.n_coef], state.optimizer, batch_weight)
         total += value * batch_weight
         total_weight += batch_weight
     return total / total_weight
