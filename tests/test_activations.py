@@ -13,7 +13,6 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
-
 from scipy.special import erf
 
 from conftest import numerical_gradient
@@ -132,7 +131,8 @@ def test_parametrised_activations_take_their_parameters_and_print_them():
     assert repr(elu) == "ELU(alpha=0.5)"
     assert_allclose(leaky.forward(np.array([[-1.0, 2.0]])), [[-0.2, 2.0]])
     assert_allclose(elu.forward(np.array([[-np.inf, 2.0]])), [[-0.5, 2.0]])
-    assert leaky == LeakyReLU(0.2) and leaky != LeakyReLU(0.3)
+    assert leaky == LeakyReLU(0.2)
+    assert leaky != LeakyReLU(0.3)
     with pytest.raises(ValueError, match="negative_slope"):
         LeakyReLU(negative_slope=1.5)
     with pytest.raises(ValueError, match="alpha"):
