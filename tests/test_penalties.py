@@ -20,7 +20,7 @@ from sklearn.preprocessing import StandardScaler
 
 from _estimators import ESTIMATORS, MLPS, fit_quietly
 from sklearn_backprop import ScratchLinearRegression, ScratchLogisticRegression
-from sklearn_backprop.engine import SGD, Adam, L2, make_penalty, soft_threshold
+from sklearn_backprop.engine import L2, SGD, Adam, make_penalty, soft_threshold
 from sklearn_backprop.engine import ElasticNet as ElasticNetPenalty
 
 TIGHT = {"tol": 1e-12, "max_iter": 10000}
