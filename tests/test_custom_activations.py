@@ -104,7 +104,8 @@ def test_estimator_with_activation_objects_clones_pickles_and_prints_them():
     clf = ScratchMLPClassifier(
         hidden_layer_sizes=(8, 8), activation=[ELU(alpha=0.5), Sine()], random_state=0
     )
-    assert "ELU(alpha=0.5)" in repr(clf) and "Sine()" in repr(clf)
+    assert "ELU(alpha=0.5)" in repr(clf)
+    assert "Sine()" in repr(clf)
     assert "ELU(alpha=0.5)" in clf._repr_html_()
     copy = clone(clf)
     assert copy.get_params()["activation"] == clf.get_params()["activation"]

@@ -76,7 +76,7 @@ def test_dropout_with_lbfgs_is_a_clear_error():
 
 
 @pytest.mark.parametrize(
-    "dropout, match",
+    ("dropout", "match"),
     [(1.0, "dropout"), (-0.1, "dropout"), ([0.1, 0.2], "2 rates but the network has 1")],
     ids=["one", "negative", "wrong-length"],
 )

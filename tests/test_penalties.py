@@ -89,7 +89,7 @@ def test_sgd_prox_uses_the_step_it_took_and_keeps_the_velocity_the_subgradient_s
     make_penalty("l1", 2.0).prox(params, sgd, 4.0)
     threshold = 1.5 * 0.1 * 2.0 / 4.0
     assert_allclose(params, [1.0 - threshold, -1.0 + threshold, 0.0])
-    assert_allclose(sgd.velocity, velocity + [-threshold / 1.5, threshold / 1.5, -0.01 / 1.5])
+    assert_allclose(sgd.velocity, [*velocity, -threshold / 1.5, threshold / 1.5, -0.01 / 1.5])
 
 
 def test_adam_prox_thresholds_each_weight_with_its_own_step(rng):
@@ -111,7 +111,7 @@ def test_unknown_penalty_is_a_clear_error():
 
 
 @pytest.mark.parametrize(
-    "penalty, l1_ratio, sk_alpha",
+    ("penalty", "l1_ratio", "sk_alpha"),
     [("l1", 1.0, 0.1), ("l1", 1.0, 1.0), ("elasticnet", 0.5, 0.1), ("elasticnet", 0.8, 0.3)],
     ids=["lasso0.1", "lasso1", "enet0.5-0.1", "enet0.8-0.3"],
 )
@@ -171,7 +171,7 @@ def test_logistic_regression_l1_with_intercept_reaches_saga_optimum():
 
 
 @pytest.mark.parametrize(
-    "solver, learning_rate_init",
+    ("solver", "learning_rate_init"),
     [("sgd", "auto"), ("adam", 1.0)],
 )
 def test_sgd_and_adam_with_l1_reach_the_lbfgs_lasso_objective_and_its_zeros(
@@ -196,7 +196,7 @@ def test_sgd_and_adam_with_l1_reach_the_lbfgs_lasso_objective_and_its_zeros(
     assert_array_equal(ours.coef_ == 0, ref.coef_ == 0)
 
 
-@pytest.mark.parametrize("solver, learning_rate_init", [("sgd", 0.5), ("adam", 0.1)])
+@pytest.mark.parametrize(("solver", "learning_rate_init"), [("sgd", 0.5), ("adam", 0.1)])
 def test_sgd_and_adam_with_l1_reach_the_lbfgs_logistic_objective_and_its_zeros(
     solver, learning_rate_init
 ):
