@@ -84,6 +84,26 @@ class ScratchLinearRegression(_ZeroHiddenLayers, RegressorHeadMixin, BaseScratch
         ``LinearRegression()``. "sgd" and "adam" divide the penalty by each
         mini-batch's weight instead, which strengthens it (see Notes).
 
+    penalty : {"l2", "l1", "elasticnet"}, default="l2"
+        The penalty on ``W``, always divided by ``sum(sample_weight)``:
+
+        - "l2": ``0.5 * alpha * ||W||^2`` (the default, as above).
+        - "l1": ``alpha * ||W||_1``, the lasso's: a strong ``alpha`` gives
+          exact zeros in ``coef_``.
+        - "elasticnet": ``alpha * (l1_ratio * ||W||_1 + 0.5 * (1 - l1_ratio) * ||W||^2)``.
+
+        The L1 term is treated exactly by every solver: "lbfgs" splits each
+        weight into positive and negative parts bounded below by 0 (the
+        penalty becomes linear); "sgd" and "adam" soft-threshold the weights
+        after each step, with the step sizes they used. With ``n``
+        samples (no weights) the minimiser is that of
+        ``Lasso(alpha=alpha / n)`` or
+        ``ElasticNet(alpha=alpha / n, l1_ratio=l1_ratio)``.
+
+    l1_ratio : float, default=0.5
+        Share of the L1 term in the elastic-net penalty, in [0, 1] (the name
+        and meaning of scikit-learn's). Only used when penalty="elasticnet".
+
     fit_intercept : bool, default=True
         Whether to fit the bias ``b``. If False, the fitted hyperplane goes
         through the origin and ``intercept_`` is 0.
@@ -125,10 +145,26 @@ class ScratchLinearRegression(_ZeroHiddenLayers, RegressorHeadMixin, BaseScratch
 
         Only used when solver="sgd".
 
-    learning_rate_init : float, default=0.01
-        Initial step size. The default is the ``eta0`` of
-        :class:`~sklearn.linear_model.SGDRegressor` (the MLPs use 0.001, like
-        scikit-learn's MLP). Only used when solver="sgd" or "adam".
+    learning_rate_init : float or "auto", default="auto"
+        Initial step size. Only used when solver="sgd" or "adam". "auto"
+        computes it from the data:
+
+        - "sgd": ``1 / L``, ``L = c * (max_i ||x_i||^2 + fit_intercept) +
+          alpha_l2 / (batch_size * mean(w))``, a bound on the curvature of
+          every mini-batch's objective (``c`` = 1 for squared error, 1/4 for
+          the logistic, 1/2 for the softmax), as scikit-learn's SAG computes
+          it. The step then decreases every batch's objective, whatever the
+          scale of ``X``: the defaults do not diverge. On badly scaled data
+          (features around 1e3 and an intercept) convergence is slow, because
+          one step must suit the largest and the smallest curvature: scale
+          ``X`` to converge fast.
+        - "adam": 0.01, the ``eta0`` of
+          :class:`~sklearn.linear_model.SGDRegressor` and the value before
+          "auto" existed. Adam's steps are about ``learning_rate_init`` in
+          parameter units whatever the scale of ``X``, so no bound derived
+          from the data applies.
+
+        The MLPs keep scikit-learn's fixed 0.001.
 
     power_t : float, default=0.5
         Exponent of the "invscaling" schedule. Only used when solver="sgd"
@@ -450,6 +486,25 @@ class ScratchLogisticRegression(_ZeroHiddenLayers, ClassifierHeadMixin, BaseScra
         strengthens it (see Notes). With ``alpha=0`` the penalty is off, and
         on separable data the optimum is then at infinity.
 
+    penalty : {"l2", "l1", "elasticnet"}, default="l2"
+        The penalty on ``W``, always divided by ``sum(sample_weight)``:
+
+        - "l2": ``0.5 * alpha * ||W||^2`` (the default, as above).
+        - "l1": ``alpha * ||W||_1``, the lasso's: a strong ``alpha`` gives
+          exact zeros in ``coef_``.
+        - "elasticnet": ``alpha * (l1_ratio * ||W||_1 + 0.5 * (1 - l1_ratio) * ||W||^2)``.
+
+        The L1 term is treated exactly by every solver: "lbfgs" splits each
+        weight into positive and negative parts bounded below by 0 (the
+        penalty becomes linear); "sgd" and "adam" soft-threshold the weights
+        after each step, with the step sizes they used. The minimiser is that of
+        ``LogisticRegression(C=1 / alpha, l1_ratio=l1_ratio)`` (with
+        ``l1_ratio=1`` for "l1").
+
+    l1_ratio : float, default=0.5
+        Share of the L1 term in the elastic-net penalty, in [0, 1] (the name
+        and meaning of scikit-learn's). Only used when penalty="elasticnet".
+
     fit_intercept : bool, default=True
         Whether to fit the bias ``b``. If False, ``intercept_`` is 0.
 
@@ -495,10 +550,26 @@ class ScratchLogisticRegression(_ZeroHiddenLayers, ClassifierHeadMixin, BaseScra
 
         Only used when solver="sgd".
 
-    learning_rate_init : float, default=0.01
-        Initial step size. The default is the ``eta0`` of
-        :class:`~sklearn.linear_model.SGDClassifier` (the MLPs use 0.001, like
-        scikit-learn's MLP). Only used when solver="sgd" or "adam".
+    learning_rate_init : float or "auto", default="auto"
+        Initial step size. Only used when solver="sgd" or "adam". "auto"
+        computes it from the data:
+
+        - "sgd": ``1 / L``, ``L = c * (max_i ||x_i||^2 + fit_intercept) +
+          alpha_l2 / (batch_size * mean(w))``, a bound on the curvature of
+          every mini-batch's objective (``c`` = 1 for squared error, 1/4 for
+          the logistic, 1/2 for the softmax), as scikit-learn's SAG computes
+          it. The step then decreases every batch's objective, whatever the
+          scale of ``X``: the defaults do not diverge. On badly scaled data
+          (features around 1e3 and an intercept) convergence is slow, because
+          one step must suit the largest and the smallest curvature: scale
+          ``X`` to converge fast.
+        - "adam": 0.01, the ``eta0`` of
+          :class:`~sklearn.linear_model.SGDClassifier` and the value before
+          "auto" existed. Adam's steps are about ``learning_rate_init`` in
+          parameter units whatever the scale of ``X``, so no bound derived
+          from the data applies.
+
+        The MLPs keep scikit-learn's fixed 0.001.
 
     power_t : float, default=0.5
         Exponent of the "invscaling" schedule. Only used when solver="sgd"
