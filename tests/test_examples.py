@@ -25,6 +25,7 @@ FIGURES = {
     "plot_same_math.py": ["same_math.png"],
     "plot_optimizers.py": ["optimizers.png"],
     "plot_grid_search.py": ["grid_search.png"],
+    "plot_open_building_blocks.py": ["open_building_blocks.png"],
 }
 
 
@@ -89,3 +90,14 @@ def test_donut_prints_table_and_polynomial_coefficients(run_example):
     assert "| model | accuracy (ours) | accuracy (scikit-learn) |" in printed
     assert "x0^2" in printed
     assert "x1^2" in printed
+
+
+def test_open_building_blocks_claims_hold(run_example):
+    namespace = run_example("plot_open_building_blocks.py").namespace
+    assert namespace["sine_accuracy"] >= 0.95
+    assert namespace["same_zeros"]
+    assert (namespace["ours_path"] == 0).any()
+    assert namespace["largest_difference"] < 1e-3
+    accuracy = namespace["accuracy"]
+    gap = {rate: train - test for rate, (train, test) in accuracy.items()}
+    assert gap[0.5 if 0.5 in gap else 0.6] < gap[0.0]
