@@ -141,4 +141,4 @@ fig.tight_layout()
 OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
 figure_path = OUTPUT_DIR / "open_building_blocks.png"
 fig.savefig(figure_path, dpi=80)
-print(f"Figure saved to {figure_path}")
+print(f"Figure written to {figure_path}")
