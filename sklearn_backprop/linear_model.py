@@ -36,7 +36,8 @@ class _ZeroHiddenLayers:
 
             L = c * (max_i ||x_i||^2 + fit_intercept) + alpha_l2 / (batch_size * mean(w))
 
-        (``i`` over the samples of positive weight, ``mean(w)`` their mean weight).
+        (``i`` over the samples of positive weight, ``batch_size * mean(w)`` the
+        expected weight of a batch).
 
         ``c`` bounds the loss's second derivative in ``z`` (1 for squared
         error, 1/4 logistic, 1/2 softmax). The data term of every batch is a
@@ -54,9 +55,11 @@ class _ZeroHiddenLayers:
             row_norms = np.einsum("ij,ij->i", X, X, dtype=np.float64)
         mean_weight = 1.0
         if sample_weight is not None:
-            # Samples of zero weight are not in any batch's objective.
+            # Samples of zero weight are in no batch's objective. The mean weight
+            # makes batch_size * mean(w) a batch's expected weight, so that integer
+            # weights and repeated samples get the same step.
             row_norms = row_norms[sample_weight > 0]
-            mean_weight = float(sample_weight[sample_weight > 0].mean())
+            mean_weight = float(sample_weight.mean())
         data_curvature = loss.max_curvature * (float(row_norms.max()) + self.fit_intercept)
         penalty_curvature = self._penalty().l2_strength / (batch_size * mean_weight)
         return 1.0 / (data_curvature + penalty_curvature)

@@ -89,7 +89,8 @@ def test_sgd_prox_uses_the_step_it_took_and_keeps_the_velocity_the_subgradient_s
     make_penalty("l1", 2.0).prox(params, sgd, 4.0)
     threshold = 1.5 * 0.1 * 2.0 / 4.0
     assert_allclose(params, [1.0 - threshold, -1.0 + threshold, 0.0])
-    assert_allclose(sgd.velocity, [*velocity, -threshold / 1.5, threshold / 1.5, -0.01 / 1.5])
+    correction = np.array([-threshold, threshold, -0.01]) / 1.5
+    assert_allclose(sgd.velocity, velocity + correction)
 
 
 def test_adam_prox_thresholds_each_weight_with_its_own_step(rng):
