@@ -5,6 +5,7 @@ logistic regression are networks with zero hidden layers; the MLPs add hidden
 layers with a non-linear activation.
 """
 
+from .engine.activations import ELU, GELU, Activation, LeakyReLU, SiLU, Softplus
 from .gradient_check import check_gradients
 from .inspection import HiddenLayerTransformer
 from .linear_model import ScratchLinearRegression, ScratchLogisticRegression
@@ -14,11 +15,17 @@ from .trace import trace_backprop
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "ELU",
+    "GELU",
+    "Activation",
     "HiddenLayerTransformer",
+    "LeakyReLU",
     "ScratchLinearRegression",
     "ScratchLogisticRegression",
     "ScratchMLPClassifier",
     "ScratchMLPRegressor",
+    "SiLU",
+    "Softplus",
     "__version__",
     "check_gradients",
     "trace_backprop",

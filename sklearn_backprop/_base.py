@@ -20,21 +20,24 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import inspection
 from ._validation import (
+    activations,
     aligned,
     check_sample_weight,
+    dropout_rates,
     hidden_layer_sizes,
     validate_hyperparameters,
 )
 from .engine import (
-    HIDDEN_ACTIVATIONS,
     SCIPY_FTOL,
     SGD,
     Adam,
     Network,
     StochasticState,
     StoppingMonitor,
+    check_activation,
     fit_lbfgs,
     fit_stochastic,
+    make_penalty,
 )
 
 
@@ -62,6 +65,9 @@ class BaseScratchEstimator(BaseEstimator):
 
     def _hidden_activation(self):
         return self.activation
+
+    def _penalty(self):
+        return make_penalty(self.penalty, self.alpha, self.l1_ratio)
 
     def _initialize_parameters(self, network, rng):
         network.initialize(rng)
@@ -104,7 +110,8 @@ class BaseScratchEstimator(BaseEstimator):
             result = fit_lbfgs(
                 network, loss, X, Y, sample_weight,
                 alpha=self.alpha, max_iter=self.max_iter, max_fun=self.max_fun,
-                tol=self.tol, verbose=bool(self.verbose), **self._lbfgs_stopping(),
+                tol=self.tol, verbose=bool(self.verbose), penalty=self._penalty(),
+                **self._lbfgs_stopping(),
             )  # fmt: skip
         else:
             result = self._fit_stochastic(network, loss, X, Y, y, sample_weight, rng, incremental)
@@ -149,13 +156,18 @@ class BaseScratchEstimator(BaseEstimator):
         return check_random_state(self.random_state)
 
     def _network(self, n_features, n_outputs, dtype, loss, first_pass, rng):
-        units = (n_features, *self._hidden_layer_sizes(), n_outputs)
+        hidden = self._hidden_layer_sizes()
+        units = (n_features, *hidden, n_outputs)
+        activation = self._activations(len(hidden))
+        for entry in activation if isinstance(activation, list) else [activation]:
+            check_activation(entry)
         network = Network(
             units,
-            HIDDEN_ACTIVATIONS[self._hidden_activation()],
+            activation,
             loss.link,
             fit_intercept=getattr(self, "fit_intercept", True),
             dtype=dtype,
+            dropout=dropout_rates(getattr(self, "dropout", 0.0), len(hidden)),
         )
         if first_pass:
             self._initialize_parameters(network, rng)
@@ -163,6 +175,9 @@ class BaseScratchEstimator(BaseEstimator):
             self._check_same_architecture(units)
             network.set_params(self.coefs_, self.intercepts_)
         return network
+
+    def _activations(self, n_hidden):
+        return activations(self._hidden_activation(), n_hidden)
 
     def _check_same_architecture(self, units):
         fitted = (self.coefs_[0].shape[0], *(W.shape[1] for W in self.coefs_))
@@ -179,7 +194,6 @@ class BaseScratchEstimator(BaseEstimator):
             )
 
     def _fit_stochastic(self, network, loss, X, Y, y, sample_weight, rng, incremental):
-        state = self._stochastic_state(rng, incremental)
         if sp.issparse(X):
             X = X.tocsr()  # mini-batches gather rows
         validation_score = None
@@ -187,16 +201,19 @@ class BaseScratchEstimator(BaseEstimator):
             X, Y, sample_weight, validation_score = self._hold_out(
                 network, X, Y, y, sample_weight, rng
             )
+        batch_size = self._batch_size(X.shape[0])
+        state = self._stochastic_state(rng, incremental, X, loss, sample_weight, batch_size)
         return fit_stochastic(
             network, loss, X, Y, sample_weight, state,
-            alpha=self.alpha, batch_size=self._batch_size(X.shape[0]),
+            alpha=self.alpha, batch_size=batch_size,
             max_epochs=1 if incremental else self.max_iter, shuffle=self.shuffle,
             penalty_over_all_data=self._penalty_over_all_data,
             validation_score=validation_score, verbose=bool(self.verbose),
+            penalty=self._penalty(),
         )  # fmt: skip
 
-    def _stochastic_state(self, rng, incremental):
-        optimizer = self._new_optimizer()
+    def _stochastic_state(self, rng, incremental, X, loss, sample_weight, batch_size):
+        optimizer = self._new_optimizer(X, loss, sample_weight, batch_size)
         state = getattr(self, "_training_state", None)
         if incremental and state is not None and type(state.optimizer) is type(optimizer):
             return state
@@ -207,14 +224,17 @@ class BaseScratchEstimator(BaseEstimator):
         self._training_state = StochasticState(optimizer, monitor, rng, t=samples_seen)
         return self._training_state
 
-    def _new_optimizer(self):
+    def _new_optimizer(self, X, loss, sample_weight, batch_size):
         # Cheap: an optimizer allocates its state at its first step.
+        learning_rate_init = self.learning_rate_init
+        if isinstance(learning_rate_init, str):  # "auto" (validated): the linear models
+            learning_rate_init = self._auto_learning_rate_init(X, loss, sample_weight, batch_size)
         if self.solver == "sgd":
             return SGD(
-                self.learning_rate_init, self.momentum, self.nesterovs_momentum,
+                learning_rate_init, self.momentum, self.nesterovs_momentum,
                 self.learning_rate, self.power_t,
             )  # fmt: skip
-        return Adam(self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon)
+        return Adam(learning_rate_init, self.beta_1, self.beta_2, self.epsilon)
 
     def _hold_out(self, network, X, Y, y, sample_weight, rng):
         """Split off ``validation_fraction`` for early stopping (stratified for labels)."""
@@ -384,7 +404,7 @@ class BaseScratchEstimator(BaseEstimator):
         return Network.from_arrays(
             self.coefs_,
             self.intercepts_,
-            HIDDEN_ACTIVATIONS[self._hidden_activation()],
+            self._activations(len(self.coefs_) - 1),
             self._make_loss().link,
         )
 

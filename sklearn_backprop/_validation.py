@@ -13,6 +13,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_array, check_scalar
 
+from .engine import HIDDEN_ACTIVATIONS, Activation
+
 
 class InvalidParameterError(ValueError, TypeError):
     """A hyperparameter has the wrong type or value (caught as ValueError or TypeError)."""
@@ -31,10 +33,11 @@ _NUMBERS = {
     "beta_2": (Real, 0, 1, "left"),
     "epsilon": (Real, 0, None, "neither"),
     "max_fun": (Integral, 1, None, "left"),
+    "l1_ratio": (Real, 0, 1, "both"),
 }
 _OPTIONS = {
-    "activation": ("identity", "logistic", "tanh", "relu"),
     "solver": ("lbfgs", "sgd", "adam"),
+    "penalty": ("l2", "l1", "elasticnet"),
     "learning_rate": ("constant", "invscaling", "adaptive"),
     "loss": ("squared_error", "poisson"),
 }
@@ -50,13 +53,15 @@ _BOOLEANS = (
 def validate_hyperparameters(estimator):
     """Raise an InvalidParameterError naming the first invalid hyperparameter."""
     try:
-        _validate(estimator.get_params())
+        _validate(estimator.get_params(), hasattr(estimator, "_auto_learning_rate_init"))
     except (TypeError, ValueError) as error:
         raise InvalidParameterError(str(error)) from None
 
 
-def _validate(params):
+def _validate(params, auto_learning_rate=False):
     for name, (kind, low, high, closed) in _NUMBERS.items():
+        if name == "learning_rate_init" and auto_learning_rate and _is_auto(params[name]):
+            continue
         if name in params:
             _check_number(params[name], name, kind, low, high, closed)
     for name, options in _OPTIONS.items():
@@ -70,7 +75,17 @@ def _validate(params):
     if "n_iter_no_change" in params and params["n_iter_no_change"] != np.inf:
         _check_number(params["n_iter_no_change"], "n_iter_no_change", Integral, 1, None, "left")
     if "hidden_layer_sizes" in params:
-        hidden_layer_sizes(params["hidden_layer_sizes"])
+        n_hidden = len(hidden_layer_sizes(params["hidden_layer_sizes"]))
+        if "activation" in params:
+            activations(params["activation"], n_hidden)
+        if "dropout" in params:
+            rates = dropout_rates(params["dropout"], n_hidden)
+            if any(rates) and params.get("solver") == "lbfgs":
+                raise ValueError(
+                    "dropout needs a stochastic solver ('sgd' or 'adam'): it makes the "
+                    "objective random, which L-BFGS cannot minimise. Set dropout=0 or "
+                    "change solver."
+                )
     class_weight = params.get("class_weight")
     per_output = isinstance(class_weight, list) and all(isinstance(d, dict) for d in class_weight)
     if not (class_weight in (None, "balanced") or isinstance(class_weight, dict) or per_output):
@@ -78,6 +93,10 @@ def _validate(params):
             "class_weight must be None, 'balanced', a dict, or (multilabel y) a list of "
             f"dicts; got {class_weight!r}."
         )
+
+
+def _is_auto(value):
+    return isinstance(value, str) and value == "auto"
 
 
 def _check_number(value, name, kind, low, high, closed):
@@ -101,6 +120,49 @@ def hidden_layer_sizes(value):
         if isinstance(size, (bool, np.bool_)) or not isinstance(size, Integral) or size < 1:
             raise ValueError(f"hidden_layer_sizes must hold positive integers; got {value!r}.")
     return tuple(int(size) for size in sizes)
+
+
+def activations(value, n_hidden):
+    """``activation`` as Activation objects: one object, or a list of one per hidden layer.
+
+    A string names a built-in (``HIDDEN_ACTIVATIONS``); an :class:`Activation`
+    instance is used as it is; a list or tuple holds one of either per hidden
+    layer, and its length must be ``n_hidden``.
+    """
+    if isinstance(value, (list, tuple)):
+        if len(value) != n_hidden:
+            raise ValueError(
+                f"activation holds {len(value)} entries but the network has {n_hidden} "
+                "hidden layer(s) (hidden_layer_sizes): give one activation per hidden "
+                "layer, or a single one for all."
+            )
+        return [_activation(entry) for entry in value]
+    return _activation(value)
+
+
+def _activation(value):
+    if isinstance(value, str) and value in HIDDEN_ACTIVATIONS:
+        return HIDDEN_ACTIVATIONS[value]
+    if isinstance(value, Activation):
+        return value
+    raise ValueError(
+        f"activation must be one of {tuple(HIDDEN_ACTIVATIONS)}, an instance of "
+        f"sklearn_backprop.Activation, or a list of these (one per hidden layer); got {value!r}."
+    )
+
+
+def dropout_rates(value, n_hidden):
+    """``dropout`` as a tuple of one rate in [0, 1) per hidden layer."""
+    per_layer = isinstance(value, (list, tuple))
+    rates = tuple(value) if per_layer else (value,) * n_hidden
+    if per_layer and len(rates) != n_hidden:
+        raise ValueError(
+            f"dropout holds {len(rates)} rates but the network has {n_hidden} hidden "
+            "layer(s): give one rate per hidden layer, or a single one for all."
+        )
+    for rate in rates:
+        _check_number(rate, "dropout", Real, 0, 1, "left")
+    return tuple(float(rate) for rate in rates)
 
 
 def check_sample_weight(sample_weight, n_samples, dtype):

@@ -178,11 +178,13 @@ def _block_error(name, network, block, indices, backprop, numeric, at_kink, floo
 
 
 def _relu_pattern(network, workspace):
-    """Which hidden relu units are on (an empty list for smooth activations)."""
-    if network.activation.name != "relu":
-        return []
+    """Which hidden units with a kink at 0 (relu, leaky_relu) are on; [] if none has one."""
     n = workspace.n_rows
-    return [workspace.outputs[i][:n] > 0 for i in range(network.n_layers - 1)]
+    return [
+        workspace.outputs[i][:n] > 0
+        for i, activation in enumerate(network.activations)
+        if activation.name in ("relu", "leaky_relu")
+    ]
 
 
 def _blocks(network):

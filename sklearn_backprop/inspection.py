@@ -160,9 +160,10 @@ def input_gradient(estimator, X, output=None):
         raise ValueError("output='proba' is only available for classifiers.")
     X = _validated_input(estimator, X)
     network = _network_in_dtype(estimator, X.dtype)
-    _, activations = network.forward_layers(X)
+    pre_activations, activations = network.forward_layers(X)
     seeds = _output_seeds(estimator, activations[-1], output)
-    gradient = np.stack([network.backward_to_input(dZ, activations[:-1]) for dZ in seeds], axis=1)
+    hidden = (activations[:-1], pre_activations[:-1])
+    gradient = np.stack([network.backward_to_input(dZ, *hidden) for dZ in seeds], axis=1)
     return gradient[:, 0] if gradient.shape[1] == 1 else gradient
 
 

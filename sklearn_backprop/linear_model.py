@@ -6,9 +6,13 @@ regression, logistic (or softmax) + cross-entropy for logistic regression.
 """
 
 import numpy as np
+import scipy.sparse as sp
 
 from ._base import BaseScratchEstimator
 from ._heads import ClassifierHeadMixin, RegressorHeadMixin
+
+#: Adam's step for learning_rate_init="auto": SGDRegressor's eta0 (see the docstrings).
+ADAM_AUTO_LEARNING_RATE = 0.01
 
 
 class _ZeroHiddenLayers:
@@ -33,6 +37,40 @@ class _ZeroHiddenLayers:
         # with tol; maxls 50), so that tol alone sets how exact the optimum is.
         return {"ftol": None, "max_line_search": 50}
 
+    def _auto_learning_rate_init(self, X, loss, sample_weight, batch_size):
+        """The step of learning_rate_init="auto": 1 / L for "sgd", a constant for "adam".
+
+        ``L`` bounds the Lipschitz constant of the mini-batch objective's
+        gradient (its largest curvature), as scikit-learn's SAG computes it::
+
+            L = c * (max_i ||x_i||^2 + fit_intercept) + alpha_l2 / sum(w)
+
+        (``i`` over the samples of positive weight; every batch's penalty is
+        divided by the weight of all the data, ``sum(w)``).
+
+        ``c`` bounds the loss's second derivative in ``z`` (1 for squared
+        error, 1/4 logistic, 1/2 softmax). The data term of every batch is a
+        weighted mean of per-sample terms, each of curvature at most
+        ``c * ||[x_i, 1]||^2``, so no batch exceeds ``L``: a step ``1 / L``
+        decreases every batch's objective.
+        """
+        if self.solver == "adam":
+            # Adam's steps are ~learning_rate in parameter units whatever the scale
+            # of X; there is no curvature bound to take from the data.
+            return ADAM_AUTO_LEARNING_RATE
+        if sp.issparse(X):
+            row_norms = np.asarray(X.multiply(X).sum(axis=1)).ravel()
+        else:
+            row_norms = np.einsum("ij,ij->i", X, X, dtype=np.float64)
+        weight_sum = X.shape[0]
+        if sample_weight is not None:
+            # Samples of zero weight are in no batch's objective.
+            row_norms = row_norms[sample_weight > 0]
+            weight_sum = float(sample_weight.sum())
+        data_curvature = loss.max_curvature * (float(row_norms.max()) + self.fit_intercept)
+        penalty_curvature = self._penalty().l2_strength / weight_sum
+        return 1.0 / (data_curvature + penalty_curvature)
+
 
 class ScratchLinearRegression(_ZeroHiddenLayers, RegressorHeadMixin, BaseScratchEstimator):
     """Least-squares linear regression (with optional L2 penalty) trained by gradient descent.
@@ -55,6 +93,26 @@ class ScratchLinearRegression(_ZeroHiddenLayers, RegressorHeadMixin, BaseScratch
         default 0 is no penalty: ``ScratchLinearRegression()`` reproduces
         ``LinearRegression()``. Every solver minimises this same objective
         (see Notes).
+
+    penalty : {"l2", "l1", "elasticnet"}, default="l2"
+        The penalty on ``W``, always divided by ``sum(sample_weight)``:
+
+        - "l2": ``0.5 * alpha * ||W||^2`` (the default, as above).
+        - "l1": ``alpha * ||W||_1``, the lasso's: a strong ``alpha`` gives
+          exact zeros in ``coef_``.
+        - "elasticnet": ``alpha * (l1_ratio * ||W||_1 + 0.5 * (1 - l1_ratio) * ||W||^2)``.
+
+        The L1 term is treated exactly by every solver: "lbfgs" splits each
+        weight into positive and negative parts bounded below by 0 (the
+        penalty becomes linear); "sgd" and "adam" soft-threshold the weights
+        after each step, with the step sizes they used. With ``n``
+        samples (no weights) the minimiser is that of
+        ``Lasso(alpha=alpha / n)`` or
+        ``ElasticNet(alpha=alpha / n, l1_ratio=l1_ratio)``.
+
+    l1_ratio : float, default=0.5
+        Share of the L1 term in the elastic-net penalty, in [0, 1] (the name
+        and meaning of scikit-learn's). Only used when penalty="elasticnet".
 
     fit_intercept : bool, default=True
         Whether to fit the bias ``b``. If False, the fitted hyperplane goes
@@ -97,10 +155,26 @@ class ScratchLinearRegression(_ZeroHiddenLayers, RegressorHeadMixin, BaseScratch
 
         Only used when solver="sgd".
 
-    learning_rate_init : float, default=0.01
-        Initial step size. The default is the ``eta0`` of
-        :class:`~sklearn.linear_model.SGDRegressor` (the MLPs use 0.001, like
-        scikit-learn's MLP). Only used when solver="sgd" or "adam".
+    learning_rate_init : float or "auto", default="auto"
+        Initial step size. Only used when solver="sgd" or "adam". "auto"
+        computes it from the data:
+
+        - "sgd": ``1 / L``, ``L = c * (max_i ||x_i||^2 + fit_intercept) +
+          alpha_l2 / (batch_size * mean(w))``, a bound on the curvature of
+          every mini-batch's objective (``c`` = 1 for squared error, 1/4 for
+          the logistic, 1/2 for the softmax), as scikit-learn's SAG computes
+          it. The step then decreases every batch's objective, whatever the
+          scale of ``X``: the defaults do not diverge. On badly scaled data
+          (features around 1e3 and an intercept) convergence is slow, because
+          one step must suit the largest and the smallest curvature: scale
+          ``X`` to converge fast.
+        - "adam": 0.01, the ``eta0`` of
+          :class:`~sklearn.linear_model.SGDRegressor` and the value before
+          "auto" existed. Adam's steps are about ``learning_rate_init`` in
+          parameter units whatever the scale of ``X``, so no bound derived
+          from the data applies.
+
+        The MLPs keep scikit-learn's fixed 0.001.
 
     power_t : float, default=0.5
         Exponent of the "invscaling" schedule. Only used when solver="sgd"
@@ -330,11 +404,13 @@ class ScratchLinearRegression(_ZeroHiddenLayers, RegressorHeadMixin, BaseScratch
         self,
         *,
         alpha=0.0,
+        penalty="l2",
+        l1_ratio=0.5,
         fit_intercept=True,
         solver="lbfgs",
         batch_size="auto",
         learning_rate="constant",
-        learning_rate_init=0.01,
+        learning_rate_init="auto",
         power_t=0.5,
         max_iter=1000,
         shuffle=True,
@@ -353,6 +429,8 @@ class ScratchLinearRegression(_ZeroHiddenLayers, RegressorHeadMixin, BaseScratch
         max_fun=15000,
     ):
         self.alpha = alpha
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept
         self.solver = solver
         self.batch_size = batch_size
@@ -419,6 +497,25 @@ class ScratchLogisticRegression(_ZeroHiddenLayers, ClassifierHeadMixin, BaseScra
         solver minimises this same objective. With ``alpha=0`` the penalty is off, and
         on separable data the optimum is then at infinity.
 
+    penalty : {"l2", "l1", "elasticnet"}, default="l2"
+        The penalty on ``W``, always divided by ``sum(sample_weight)``:
+
+        - "l2": ``0.5 * alpha * ||W||^2`` (the default, as above).
+        - "l1": ``alpha * ||W||_1``, the lasso's: a strong ``alpha`` gives
+          exact zeros in ``coef_``.
+        - "elasticnet": ``alpha * (l1_ratio * ||W||_1 + 0.5 * (1 - l1_ratio) * ||W||^2)``.
+
+        The L1 term is treated exactly by every solver: "lbfgs" splits each
+        weight into positive and negative parts bounded below by 0 (the
+        penalty becomes linear); "sgd" and "adam" soft-threshold the weights
+        after each step, with the step sizes they used. The minimiser is that of
+        ``LogisticRegression(C=1 / alpha, l1_ratio=l1_ratio)`` (with
+        ``l1_ratio=1`` for "l1").
+
+    l1_ratio : float, default=0.5
+        Share of the L1 term in the elastic-net penalty, in [0, 1] (the name
+        and meaning of scikit-learn's). Only used when penalty="elasticnet".
+
     fit_intercept : bool, default=True
         Whether to fit the bias ``b``. If False, ``intercept_`` is 0.
 
@@ -464,10 +561,26 @@ class ScratchLogisticRegression(_ZeroHiddenLayers, ClassifierHeadMixin, BaseScra
 
         Only used when solver="sgd".
 
-    learning_rate_init : float, default=0.01
-        Initial step size. The default is the ``eta0`` of
-        :class:`~sklearn.linear_model.SGDClassifier` (the MLPs use 0.001, like
-        scikit-learn's MLP). Only used when solver="sgd" or "adam".
+    learning_rate_init : float or "auto", default="auto"
+        Initial step size. Only used when solver="sgd" or "adam". "auto"
+        computes it from the data:
+
+        - "sgd": ``1 / L``, ``L = c * (max_i ||x_i||^2 + fit_intercept) +
+          alpha_l2 / (batch_size * mean(w))``, a bound on the curvature of
+          every mini-batch's objective (``c`` = 1 for squared error, 1/4 for
+          the logistic, 1/2 for the softmax), as scikit-learn's SAG computes
+          it. The step then decreases every batch's objective, whatever the
+          scale of ``X``: the defaults do not diverge. On badly scaled data
+          (features around 1e3 and an intercept) convergence is slow, because
+          one step must suit the largest and the smallest curvature: scale
+          ``X`` to converge fast.
+        - "adam": 0.01, the ``eta0`` of
+          :class:`~sklearn.linear_model.SGDClassifier` and the value before
+          "auto" existed. Adam's steps are about ``learning_rate_init`` in
+          parameter units whatever the scale of ``X``, so no bound derived
+          from the data applies.
+
+        The MLPs keep scikit-learn's fixed 0.001.
 
     power_t : float, default=0.5
         Exponent of the "invscaling" schedule. Only used when solver="sgd"
@@ -720,12 +833,14 @@ class ScratchLogisticRegression(_ZeroHiddenLayers, ClassifierHeadMixin, BaseScra
         self,
         *,
         alpha=1.0,
+        penalty="l2",
+        l1_ratio=0.5,
         fit_intercept=True,
         class_weight=None,
         solver="lbfgs",
         batch_size="auto",
         learning_rate="constant",
-        learning_rate_init=0.01,
+        learning_rate_init="auto",
         power_t=0.5,
         max_iter=100,
         shuffle=True,
@@ -744,6 +859,8 @@ class ScratchLogisticRegression(_ZeroHiddenLayers, ClassifierHeadMixin, BaseScra
         max_fun=15000,
     ):
         self.alpha = alpha
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept
         self.class_weight = class_weight
         self.solver = solver

@@ -56,7 +56,7 @@ class ScratchMLPClassifier(_HiddenLayersMixin, ClassifierHeadMixin, BaseScratchE
         objective and optimum for the same settings (only the starting point
         differs).
 
-    activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
+    activation : str, Activation or list of those, default="relu"
         Activation function of the hidden layers.
 
         - "identity": ``f(z) = z``. The layers then compose into one linear
@@ -65,6 +65,25 @@ class ScratchMLPClassifier(_HiddenLayersMixin, ClassifierHeadMixin, BaseScratchE
         - "logistic": the logistic sigmoid, ``f(z) = 1 / (1 + exp(-z))``.
         - "tanh": the hyperbolic tangent, ``f(z) = tanh(z)``.
         - "relu": the rectified linear unit, ``f(z) = max(0, z)``.
+        - "leaky_relu": ``f(z) = max(z, 0.01 z)``; other slopes with
+          ``LeakyReLU(negative_slope=...)``.
+        - "elu": ``f(z) = z`` for ``z > 0``, ``exp(z) - 1`` otherwise; other
+          limits with ``ELU(alpha=...)``.
+        - "softplus": ``f(z) = log(1 + exp(z))``.
+        - "gelu": ``f(z) = z * Phi(z)``, ``Phi`` the standard normal CDF
+          (exact, with ``erf``).
+        - "silu": ``f(z) = z * expit(z)`` (swish).
+
+        Instead of a name: an instance of :class:`sklearn_backprop.Activation`
+        (a built-in such as ``LeakyReLU(0.1)``, or your own subclass with
+        ``forward(Z)`` and ``derivative(Z, A)``), or a list or tuple with one
+        name or instance per hidden layer. Before training, a user-written
+        activation's derivative is compared with central differences of its
+        forward on a few points; a wrong derivative raises a ValueError
+        naming the activation and the worst error. The Glorot bound of a
+        layer uses the factor of the activation after it (2 for the
+        logistic, 6 otherwise), which for one activation is scikit-learn's
+        rule.
 
     solver : {"lbfgs", "sgd", "adam"}, default="adam"
         The algorithm that minimises the objective.
@@ -83,6 +102,31 @@ class ScratchMLPClassifier(_HiddenLayersMixin, ClassifierHeadMixin, BaseScratchE
         Strength of the L2 penalty on the weights (not the biases), added to
         the mean loss as ``0.5 * alpha * sum_l ||W_l||^2 / sum(sample_weight)``
         (see Notes).
+
+    penalty : {"l2", "l1", "elasticnet"}, default="l2"
+        The penalty on the weights of every layer (not the biases), divided by
+        ``sum(sample_weight)``: "l2" is ``0.5 * alpha * sum_l ||W_l||^2`` (the
+        default, as above), "l1" is ``alpha * sum_l ||W_l||_1``, and
+        "elasticnet" is ``alpha * (l1_ratio * ||W||_1 + 0.5 * (1 - l1_ratio) * ||W||^2)``.
+        The L1 term is treated exactly, so that weights become exactly zero:
+        "lbfgs" splits each weight into positive and negative parts bounded
+        below by 0; "sgd" and "adam" soft-threshold the weights after each
+        step, with the step sizes they used.
+
+    l1_ratio : float, default=0.5
+        Share of the L1 term in the elastic-net penalty, in [0, 1]. Only used
+        when penalty="elasticnet".
+
+    dropout : float or list of float, default=0.0
+        Probability of dropping each hidden unit during training, in [0, 1):
+        one rate for every hidden layer, or one per hidden layer. Inverted
+        dropout: for each mini-batch, each unit of each sample is kept with
+        probability ``1 - p`` and then scaled by ``1 / (1 - p)``; the backward
+        pass uses the same mask. Never applied by ``predict``, ``score`` or
+        the early-stopping validation score. The masks are drawn from the
+        generator of ``random_state``, so fits are reproducible; without
+        dropout nothing is drawn. Only with solver="sgd" or "adam": with
+        "lbfgs" (whose objective must not be random) it raises a ValueError.
 
     batch_size : int or "auto", default="auto"
         Size of the mini-batches. "auto" means ``min(200, n_samples)``; a size
@@ -388,6 +432,9 @@ class ScratchMLPClassifier(_HiddenLayersMixin, ClassifierHeadMixin, BaseScratchE
         *,
         solver="adam",
         alpha=0.0001,
+        penalty="l2",
+        l1_ratio=0.5,
+        dropout=0.0,
         batch_size="auto",
         learning_rate="constant",
         learning_rate_init=0.001,
@@ -413,6 +460,9 @@ class ScratchMLPClassifier(_HiddenLayersMixin, ClassifierHeadMixin, BaseScratchE
         self.activation = activation
         self.solver = solver
         self.alpha = alpha
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
+        self.dropout = dropout
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
@@ -468,7 +518,7 @@ class ScratchMLPRegressor(_HiddenLayersMixin, RegressorHeadMixin, BaseScratchEst
         with the same objective and optimum for the same settings (only the
         starting point differs).
 
-    activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
+    activation : str, Activation or list of those, default="relu"
         Activation function of the hidden layers.
 
         - "identity": ``f(z) = z``. The layers then compose into one linear
@@ -477,6 +527,25 @@ class ScratchMLPRegressor(_HiddenLayersMixin, RegressorHeadMixin, BaseScratchEst
         - "logistic": the logistic sigmoid, ``f(z) = 1 / (1 + exp(-z))``.
         - "tanh": the hyperbolic tangent, ``f(z) = tanh(z)``.
         - "relu": the rectified linear unit, ``f(z) = max(0, z)``.
+        - "leaky_relu": ``f(z) = max(z, 0.01 z)``; other slopes with
+          ``LeakyReLU(negative_slope=...)``.
+        - "elu": ``f(z) = z`` for ``z > 0``, ``exp(z) - 1`` otherwise; other
+          limits with ``ELU(alpha=...)``.
+        - "softplus": ``f(z) = log(1 + exp(z))``.
+        - "gelu": ``f(z) = z * Phi(z)``, ``Phi`` the standard normal CDF
+          (exact, with ``erf``).
+        - "silu": ``f(z) = z * expit(z)`` (swish).
+
+        Instead of a name: an instance of :class:`sklearn_backprop.Activation`
+        (a built-in such as ``LeakyReLU(0.1)``, or your own subclass with
+        ``forward(Z)`` and ``derivative(Z, A)``), or a list or tuple with one
+        name or instance per hidden layer. Before training, a user-written
+        activation's derivative is compared with central differences of its
+        forward on a few points; a wrong derivative raises a ValueError
+        naming the activation and the worst error. The Glorot bound of a
+        layer uses the factor of the activation after it (2 for the
+        logistic, 6 otherwise), which for one activation is scikit-learn's
+        rule.
 
     solver : {"lbfgs", "sgd", "adam"}, default="adam"
         The algorithm that minimises the objective.
@@ -495,6 +564,31 @@ class ScratchMLPRegressor(_HiddenLayersMixin, RegressorHeadMixin, BaseScratchEst
         Strength of the L2 penalty on the weights (not the biases), added to
         the mean loss as ``0.5 * alpha * sum_l ||W_l||^2 / sum(sample_weight)``
         (see Notes).
+
+    penalty : {"l2", "l1", "elasticnet"}, default="l2"
+        The penalty on the weights of every layer (not the biases), divided by
+        ``sum(sample_weight)``: "l2" is ``0.5 * alpha * sum_l ||W_l||^2`` (the
+        default, as above), "l1" is ``alpha * sum_l ||W_l||_1``, and
+        "elasticnet" is ``alpha * (l1_ratio * ||W||_1 + 0.5 * (1 - l1_ratio) * ||W||^2)``.
+        The L1 term is treated exactly, so that weights become exactly zero:
+        "lbfgs" splits each weight into positive and negative parts bounded
+        below by 0; "sgd" and "adam" soft-threshold the weights after each
+        step, with the step sizes they used.
+
+    l1_ratio : float, default=0.5
+        Share of the L1 term in the elastic-net penalty, in [0, 1]. Only used
+        when penalty="elasticnet".
+
+    dropout : float or list of float, default=0.0
+        Probability of dropping each hidden unit during training, in [0, 1):
+        one rate for every hidden layer, or one per hidden layer. Inverted
+        dropout: for each mini-batch, each unit of each sample is kept with
+        probability ``1 - p`` and then scaled by ``1 / (1 - p)``; the backward
+        pass uses the same mask. Never applied by ``predict``, ``score`` or
+        the early-stopping validation score. The masks are drawn from the
+        generator of ``random_state``, so fits are reproducible; without
+        dropout nothing is drawn. Only with solver="sgd" or "adam": with
+        "lbfgs" (whose objective must not be random) it raises a ValueError.
 
     batch_size : int or "auto", default="auto"
         Size of the mini-batches. "auto" means ``min(200, n_samples)``; a size
@@ -780,6 +874,9 @@ class ScratchMLPRegressor(_HiddenLayersMixin, RegressorHeadMixin, BaseScratchEst
         *,
         solver="adam",
         alpha=0.0001,
+        penalty="l2",
+        l1_ratio=0.5,
+        dropout=0.0,
         batch_size="auto",
         learning_rate="constant",
         learning_rate_init=0.001,
@@ -805,6 +902,9 @@ class ScratchMLPRegressor(_HiddenLayersMixin, RegressorHeadMixin, BaseScratchEst
         self.activation = activation
         self.solver = solver
         self.alpha = alpha
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
+        self.dropout = dropout
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init

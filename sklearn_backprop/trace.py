@@ -45,6 +45,11 @@ FULL_PRINT_SIZE = 40
 _FORMULAS = {"identity": "Z", "logistic": "1 / (1 + exp(-Z))", "tanh": "tanh(Z)"}
 _FORMULAS.update({"relu": "max(Z, 0)", "softmax": "softmax(Z)", "exp": "exp(Z)"})
 _DERIVATIVES = {"identity": "1", "logistic": "A * (1 - A)", "tanh": "1 - A**2", "relu": "(A > 0)"}
+_FORMULAS.update({"leaky_relu": "max(Z, a Z)", "elu": "Z if Z > 0 else a (exp(Z) - 1)"})
+_FORMULAS.update({"softplus": "log(1 + exp(Z))", "gelu": "Z Phi(Z)", "silu": "Z / (1 + exp(-Z))"})
+_DERIVATIVES.update({"leaky_relu": "1 if Z > 0 else a", "elu": "1 if Z > 0 else A + a"})
+_DERIVATIVES.update({"softplus": "1 - exp(-A)", "gelu": "Phi(Z) + Z phi(Z)"})
+_DERIVATIVES.update({"silu": "s(Z) (1 + Z (1 - s(Z)))"})
 
 
 @dataclass
@@ -264,11 +269,14 @@ def trace_backprop(estimator, X, y, sample_weight=None, learning_rate=None):
     estimator, X, Y, w, network, loss = objective_setup(estimator, X, y, sample_weight)
     if learning_rate is None:
         learning_rate = estimator.learning_rate_init
+    if isinstance(learning_rate, str) and learning_rate == "auto":
+        # The linear models' safe step, as fit computes it for one full batch.
+        learning_rate = estimator._auto_learning_rate_init(X, loss, w, X.shape[0])
     learning_rate = check_scalar(
         learning_rate, "learning_rate", target_type=(int, float), min_val=0,
         include_boundaries="neither",
     )  # fmt: skip
-    alpha = float(estimator.alpha)
+    penalty_term = estimator._penalty()
     weight_sum = X.shape[0] if w is None else float(w.sum())
 
     # Step 1: forward, as Network.forward, keeping every layer's Z and A.
@@ -276,7 +284,7 @@ def trace_backprop(estimator, X, y, sample_weight=None, learning_rate=None):
     for i, dense in enumerate(network.layers):
         Z = dense.forward(A_in)
         last = i == network.n_layers - 1
-        f = network.link if last else network.activation
+        f = network.link if last else network.activations[i]
         layers.append(LayerTrace(i, f.name, dense.W.copy(), _copy(dense.b), Z.copy(), None))
         if not last:
             A_in = layers[-1].A = f.forward(Z)
@@ -286,7 +294,7 @@ def trace_backprop(estimator, X, y, sample_weight=None, learning_rate=None):
     data_loss, A = loss.value_and_link(Y, Z, w)
     layers[-1].A = A.copy()
     W_flat = network.params[: network.n_coef]
-    penalty = 0.5 * alpha * float(W_flat @ W_flat) / weight_sum if alpha else 0.0
+    penalty = penalty_term.value(W_flat, weight_sum)
     dZ = loss.gradient(Y, A, w, out=A)
 
     # Steps 4 and 5: from the last layer to the first, as Network.backward.
@@ -299,13 +307,15 @@ def trace_backprop(estimator, X, y, sample_weight=None, learning_rate=None):
         record.db = None if dense.b is None else np.empty_like(dense.b)
         dA_in = np.empty((X.shape[0], dense.W.shape[0]))
         dense.backward(below, dZ, record.dW, record.db, ones, dA_in)
-        if alpha:
-            record.dW += (alpha / weight_sum) * dense.W
+        # The penalty's differentiable part (an L1 term is the solver's: see penalties.py).
+        penalty_term.add_gradient(dense.W, record.dW, weight_sum)
         record.dA_in = dA_in.copy()
         if i > 0:
             layers[i - 1].dA = dA_in.copy()
-            layers[i - 1].derivative = network.activation.backward(below, np.ones_like(below))
-            dZ = network.activation.backward(below, dA_in)
+            activation = network.activations[i - 1]
+            Z_below = layers[i - 1].Z if activation.needs_input else None
+            layers[i - 1].derivative = activation.backward(below, np.ones_like(below), Z_below)
+            dZ = activation.backward(below, dA_in, Z_below)
 
     # Step 7: what SGD's step adds to the parameters, -learning_rate * grad.
     for record in layers:
@@ -313,7 +323,7 @@ def trace_backprop(estimator, X, y, sample_weight=None, learning_rate=None):
         record.b_update = None if record.db is None else np.multiply(record.db, -learning_rate)
     return BackpropTrace(
         type(estimator).__name__, X, Y, w, loss.name, layers,
-        data_loss, penalty, alpha, float(learning_rate),
+        data_loss, penalty, float(estimator.alpha), float(learning_rate),
     )  # fmt: skip
 
 

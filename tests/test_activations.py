@@ -1,8 +1,11 @@
 """Activations: derivatives against finite differences, in-place passes, extreme inputs.
 
-Scope: ``sklearn_backprop.engine.activations``. Each hidden activation's ``backward`` must be
-the derivative of its ``forward``; both work in place; nothing overflows or warns for
-pre-activations as large as 1e4 in magnitude; ``Exp`` caps its argument instead of overflowing.
+Scope: ``sklearn_backprop.engine.activations`` and the activation check of ``gradcheck``.
+Each of the nine hidden activations' ``backward`` must be the derivative of its ``forward``;
+both work in place; nothing overflows or warns for pre-activations as large as 1e4 in
+magnitude; ``Exp`` caps its argument instead of overflowing. The parametrised built-ins are
+constructible and print their parameters; a user's subclass gets ``backward`` from its
+``derivative``, and a wrong derivative is caught by ``check_activation``.
 """
 
 import warnings
@@ -10,11 +13,14 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import erf
 
 from conftest import numerical_gradient
-from sklearn_backprop.engine import HIDDEN_ACTIVATIONS, Exp, Softmax
+from sklearn_backprop import ELU, Activation, LeakyReLU
+from sklearn_backprop.engine import HIDDEN_ACTIVATIONS, Exp, Softmax, check_activation
 
-HIDDEN_NAMES = ["identity", "logistic", "tanh", "relu"]
+SKLEARN_NAMES = ["identity", "logistic", "tanh", "relu"]
+HIDDEN_NAMES = [*SKLEARN_NAMES, "leaky_relu", "elu", "softplus", "gelu", "silu"]
 
 # Every reference below is written from the textbook definition, not from the engine.
 REFERENCE_FORWARD = {
@@ -22,7 +28,19 @@ REFERENCE_FORWARD = {
     "logistic": lambda z: 1.0 / (1.0 + np.exp(-z)),
     "tanh": lambda z: (np.exp(z) - np.exp(-z)) / (np.exp(z) + np.exp(-z)),
     "relu": lambda z: np.where(z > 0, z, 0.0),
+    "leaky_relu": lambda z: np.where(z > 0, z, 0.01 * z),
+    "elu": lambda z: np.where(z > 0, z, np.exp(z) - 1.0),
+    "softplus": lambda z: np.log(1.0 + np.exp(z)),
+    "gelu": lambda z: 0.5 * z * (1.0 + erf(z / np.sqrt(2.0))),
+    "silu": lambda z: z / (1.0 + np.exp(-z)),
 }
+
+
+def _backward(activation, Z, dA):
+    """``backward`` after a forward pass, given ``Z`` too, as the network does."""
+    A = activation.forward(Z.copy())
+    return activation.backward(A, dA, Z)
+
 
 EXTREMES = np.array([-1e4, -1e3, -800.0, -710.0, -50.0, -1.0, 0.0, 1.0, 50.0, 710.0, 800.0, 1e4])
 
@@ -33,7 +51,7 @@ def _pre_activations(rng, shape=(6, 3)):
     return Z * rng.choice([-1.0, 1.0], size=shape)
 
 
-def test_hidden_activations_are_the_four_of_sklearn_mlp():
+def test_hidden_activations_are_sklearn_four_and_five_more():
     assert sorted(HIDDEN_ACTIVATIONS) == sorted(HIDDEN_NAMES)
     for name, activation in HIDDEN_ACTIVATIONS.items():
         assert activation.name == name
@@ -50,9 +68,9 @@ def test_backward_equals_finite_differences_of_forward(name, rng):
         return np.sum(dA * activation.forward(Z_.copy()))
 
     expected = numerical_gradient(weighted_output, Z.copy())
-    A = activation.forward(Z.copy())
-    dZ = activation.backward(A, dA.copy())
-    assert_allclose(dZ, expected, rtol=1e-9, atol=1e-12)
+    dZ = _backward(activation, Z, dA.copy())
+    # atol: the central difference rounds sum(dA * f(Z)) (~10) to eps * 10 / h ~ 1e-11.
+    assert_allclose(dZ, expected, rtol=1e-9, atol=1e-10)
 
 
 @pytest.mark.parametrize("name", HIDDEN_NAMES)
@@ -68,9 +86,9 @@ def test_forward_matches_definition_and_works_in_place(name, rng):
 @pytest.mark.parametrize("name", HIDDEN_NAMES)
 def test_backward_works_in_place_on_dA(name, rng):
     activation = HIDDEN_ACTIVATIONS[name]
-    A = activation.forward(_pre_activations(rng))
-    dA = rng.normal(size=A.shape)
-    assert activation.backward(A, dA) is dA
+    Z = _pre_activations(rng)
+    dA = rng.normal(size=Z.shape)
+    assert _backward(activation, Z, dA) is dA
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
@@ -80,8 +98,8 @@ def test_forward_and_backward_stay_finite_without_warnings_for_huge_inputs(name,
     Z = EXTREMES.astype(dtype).reshape(-1, 1)
     with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise"):
         warnings.simplefilter("error")
-        A = activation.forward(Z)
-        dZ = activation.backward(A, np.ones_like(A))
+        A = activation.forward(Z.copy())
+        dZ = activation.backward(A, np.ones_like(A), Z)
     assert A.dtype == dtype
     assert dZ.dtype == dtype
     assert np.isfinite(A).all()
@@ -93,6 +111,58 @@ def test_forward_and_backward_stay_finite_without_warnings_for_huge_inputs(name,
         assert A[-1, 0] == 1.0
         assert dZ[0, 0] == 0.0
         assert dZ[-1, 0] == 0.0
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("name", ["elu", "softplus", "gelu", "silu"])
+def test_smooth_activations_reach_their_limits_for_huge_inputs(name, dtype):
+    activation = HIDDEN_ACTIVATIONS[name]
+    Z = np.array([[-1e4, 1e4]], dtype=dtype)
+    A = activation.forward(Z.copy())
+    dZ = activation.backward(A, np.ones_like(A), Z)
+    low = -1.0 if name == "elu" else 0.0
+    assert_allclose(A, [[low, 1e4]])
+    assert_allclose(dZ, [[0.0, 1.0]], atol=1e-30)
+
+
+def test_parametrised_activations_take_their_parameters_and_print_them():
+    leaky, elu = LeakyReLU(negative_slope=0.2), ELU(alpha=0.5)
+    assert repr(leaky) == "LeakyReLU(negative_slope=0.2)"
+    assert repr(elu) == "ELU(alpha=0.5)"
+    assert_allclose(leaky.forward(np.array([[-1.0, 2.0]])), [[-0.2, 2.0]])
+    assert_allclose(elu.forward(np.array([[-np.inf, 2.0]])), [[-0.5, 2.0]])
+    assert leaky == LeakyReLU(0.2)
+    assert leaky != LeakyReLU(0.3)
+    with pytest.raises(ValueError, match="negative_slope"):
+        LeakyReLU(negative_slope=1.5)
+    with pytest.raises(ValueError, match="alpha"):
+        ELU(alpha=0.0)
+
+
+class Sine(Activation):
+    def forward(self, Z):
+        return np.sin(Z)
+
+    def derivative(self, Z, A):
+        return np.cos(Z)
+
+
+class WrongSine(Sine):
+    def derivative(self, Z, A):
+        return -np.cos(Z)
+
+
+def test_user_activation_gets_backward_from_its_derivative(rng):
+    Z = _pre_activations(rng)
+    dA = rng.normal(size=Z.shape)
+    assert_allclose(_backward(Sine(), Z, dA.copy()), dA * np.cos(Z))
+    assert Sine().needs_input
+    check_activation(Sine())  # a right derivative passes
+
+
+def test_user_activation_with_a_wrong_derivative_fails_the_check_naming_it():
+    with pytest.raises(ValueError, match=r"WrongSine\(\).*worst relative error"):
+        check_activation(WrongSine())
 
 
 def test_relu_derivative_at_zero_is_zero():

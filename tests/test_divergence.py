@@ -83,9 +83,13 @@ def test_exploding_run_raises_naming_epoch_losses_and_learning_rate(name, solver
         assert_allclose(shorter.loss_curve_[-1], before, rtol=1e-5)
 
 
-def test_unscaled_features_make_sgd_diverge_and_the_error_says_scale_x():
+def test_unscaled_features_make_sgd_with_a_fixed_step_diverge_and_the_error_says_scale_x():
+    # The default step ("auto") adapts to the data; a fixed one that suits unit-scale
+    # features is far too large for features 1000 times larger.
     X, y = make_data("linear")
-    estimator = ScratchLinearRegression(solver="sgd", random_state=0, max_iter=50)
+    estimator = ScratchLinearRegression(
+        solver="sgd", learning_rate_init=0.01, random_state=0, max_iter=50
+    )
     with pytest.raises(ValueError, match=r"learning_rate_init \(currently 0\.01\)") as info:
         estimator.fit(1000.0 * X, y)
     assert re.search(r"diverged.*scale X", str(info.value), flags=re.IGNORECASE)

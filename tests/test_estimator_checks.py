@@ -21,11 +21,9 @@ from sklearn_backprop import (
 ESTIMATORS = [
     ScratchLinearRegression(),
     ScratchLinearRegression(solver="adam"),
-    # check_estimator fits some regressors on unscaled X ~ N(100, 1): there the
-    # largest curvature of the squared error is ~1e4, and any fixed-step gradient
-    # method with the default step (0.01) diverges, which the estimator rightly
-    # reports as an error. A step below 2 / 1e4 converges; it needs more epochs.
-    ScratchLinearRegression(solver="sgd", learning_rate_init=5e-5, max_iter=3000),
+    # With learning_rate_init="auto" (1 / L from the data) plain defaults pass, including
+    # the checks that fit unscaled X ~ N(100, 1), where a fixed step of 0.01 diverged.
+    ScratchLinearRegression(solver="sgd"),
     ScratchLogisticRegression(),
     ScratchLogisticRegression(solver="sgd"),
     ScratchLogisticRegression(solver="adam"),

@@ -26,6 +26,7 @@ FIGURES = {
     "plot_optimizers.py": ["optimizers.png"],
     "plot_grid_search.py": ["grid_search.png"],
     "plot_learnt_features.py": ["learnt_features.png", "learnt_features_epochs.png"],
+    "plot_open_building_blocks.py": ["open_building_blocks.png"],
 }
 
 
@@ -97,3 +98,14 @@ def test_learnt_hidden_features_make_the_donut_linearly_separable(run_example):
     assert accuracy["logistic, raw features"] <= 0.65
     assert accuracy["logistic, learnt hidden features"] >= 0.95
     assert accuracy["logistic, degree-2 features"] >= 0.95
+
+
+def test_open_building_blocks_claims_hold(run_example):
+    namespace = run_example("plot_open_building_blocks.py").namespace
+    assert namespace["sine_accuracy"] >= 0.95
+    assert namespace["same_zeros"]
+    assert (namespace["ours_path"] == 0).any()
+    assert namespace["largest_difference"] < 1e-3
+    accuracy = namespace["accuracy"]
+    gap = {rate: train - test for rate, (train, test) in accuracy.items()}
+    assert gap[0.5 if 0.5 in gap else 0.6] < gap[0.0]

@@ -3,7 +3,9 @@
 Scope: ``sklearn_backprop.engine.objective`` (with ``network`` and ``losses`` underneath).
 ``value_and_gradient`` is checked on the full grid activation x head x hidden sizes x
 sample weights x alpha, in float64 on 7 x 4 data, against the fourth-order central
-difference of ``conftest.numerical_gradient``. Then: networks without intercepts,
+difference of ``conftest.numerical_gradient``, for all nine hidden activations. Then: one
+activation per hidden layer, a fixed dropout mask, the elastic-net penalty away from
+zero, networks without intercepts,
 ``LeastSquaresObjective`` (the Gram-matrix form of the same objective), sparse inputs and
 float32 networks give the same value and gradient as the dense float64 backpropagation.
 """
@@ -17,10 +19,12 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose
 
 from conftest import numerical_gradient
+from sklearn_backprop import LeakyReLU
 from sklearn_backprop.engine import (
     HIDDEN_ACTIVATIONS,
     BinaryCrossEntropy,
     CategoricalCrossEntropy,
+    ElasticNet,
     LeastSquaresObjective,
     Network,
     PoissonDeviance,
@@ -32,7 +36,7 @@ from sklearn_backprop.engine import (
 N_SAMPLES, N_FEATURES = 7, 4
 RTOL, ATOL, NORM_RTOL = 1e-6, 1e-9, 1e-6
 
-ACTIVATIONS = ["identity", "logistic", "tanh", "relu"]
+ACTIVATIONS = list(HIDDEN_ACTIVATIONS)  # scikit-learn's four, then leaky_relu ... silu
 # head -> (loss, n_outputs): more than one output wherever the head allows it.
 HEADS = {
     "squared_error": (SquaredError(), 2),
@@ -61,10 +65,10 @@ def _targets(head, n_outputs, rng):
 def _hidden_pre_activations(network, X):
     """Every hidden layer's Z, by plain matrix algebra (independent of ``Network.forward``)."""
     pre_activations, A = [], X
-    for W, b in zip(network.coefs[:-1], network.intercepts[:-1]):
+    for W, b, activation in zip(network.coefs[:-1], network.intercepts[:-1], network.activations):
         Z = A @ W + (0.0 if b is None else b)
         pre_activations.append(Z)
-        A = network.activation.forward(Z.copy())
+        A = activation.forward(Z.copy())
     return pre_activations
 
 
@@ -83,33 +87,47 @@ def _random_params(network, X, rng, margin=0.02):
     raise RuntimeError("could not draw parameters away from the kink")
 
 
-def make_problem(activation, head, hidden, weighted, seed, fit_intercept=True):
-    """A network at random parameters, with data and targets for ``head``."""
+def make_problem(activation, head, hidden, weighted, seed, fit_intercept=True, dropout=None):
+    """A network at random parameters, with data and targets for ``head``.
+
+    ``activation`` is a name, or a list of names or Activation objects (one per layer).
+    """
     rng = np.random.default_rng(seed)
     loss, n_outputs = HEADS[head]
     X = rng.normal(size=(N_SAMPLES, N_FEATURES))
     Y = _targets(head, n_outputs, rng)
     sample_weight = rng.uniform(0.0, 2.0, size=N_SAMPLES) if weighted else None
+    if isinstance(activation, list):
+        activation = [HIDDEN_ACTIVATIONS.get(a, a) if isinstance(a, str) else a for a in activation]
+    else:
+        activation = HIDDEN_ACTIVATIONS[activation]
     network = Network(
         (N_FEATURES, *hidden, n_outputs),
-        HIDDEN_ACTIVATIONS[activation],
+        activation,
         loss.link,
         fit_intercept=fit_intercept,
+        dropout=dropout,
     )
     params = _random_params(network, X, rng)
     return network, params, X, Y, loss, sample_weight
 
 
-def backprop_and_numerical_gradients(network, params, X, Y, loss, alpha, sample_weight):
-    """Backpropagated and numerical gradients at ``params``."""
+def backprop_and_numerical_gradients(
+    network, params, X, Y, loss, alpha, sample_weight, workspace=None, penalty=None
+):
+    """Backpropagated and numerical gradients at ``params`` (through ``workspace`` if given)."""
 
     def objective(p):
         network.params[...] = p
-        return value_and_gradient(network, X, Y, loss, alpha, sample_weight)[0]
+        return value_and_gradient(
+            network, X, Y, loss, alpha, sample_weight, workspace, penalty=penalty
+        )[0]
 
     expected = numerical_gradient(objective, params.copy())
     network.params[...] = params
-    _, grad = value_and_gradient(network, X, Y, loss, alpha, sample_weight)
+    _, grad = value_and_gradient(
+        network, X, Y, loss, alpha, sample_weight, workspace, penalty=penalty
+    )
     return grad.copy(), expected
 
 
@@ -148,6 +166,58 @@ def test_value_and_gradient_equals_finite_differences(
     grad, expected = grid_gradients((activation, head, hidden_index, weighted, alpha))
     assert_allclose(grad, expected, rtol=RTOL, atol=ATOL)
     assert norm_relative_error(grad, expected) <= NORM_RTOL
+
+
+PER_LAYER = {
+    "tanh-gelu": ["tanh", "gelu"],
+    "leaky0.1-silu": [LeakyReLU(negative_slope=0.1), "silu"],
+    "logistic-elu": ["logistic", "elu"],
+}
+
+
+@pytest.mark.parametrize("head", list(HEADS))
+@pytest.mark.parametrize("activations", list(PER_LAYER))
+def test_value_and_gradient_with_one_activation_per_layer(activations, head):
+    network, params, X, Y, loss, w = make_problem(PER_LAYER[activations], head, (4, 3), True, 3)
+    grad, expected = backprop_and_numerical_gradients(network, params, X, Y, loss, 0.1, w)
+    assert_allclose(grad, expected, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("head", list(HEADS))
+@pytest.mark.parametrize("activation", ["relu", "tanh", "gelu"])
+def test_value_and_gradient_with_a_fixed_dropout_mask(activation, head):
+    # A fixed mask makes the dropped network a deterministic function of the parameters:
+    # backprop must be its exact gradient (the masks multiply in forward and backward).
+    network, params, X, Y, loss, w = make_problem(
+        activation, head, (5, 4), True, 4, dropout=(0.5, 0.25)
+    )
+    workspace = Workspace(network, N_SAMPLES)
+    workspace.draw_dropout_masks(np.random.RandomState(0), N_SAMPLES)
+    masks = [mask.copy() for mask in workspace.masks]
+    assert all((mask == 0).any() and (mask > 0).any() for mask in masks)
+    grad, expected = backprop_and_numerical_gradients(
+        network, params, X, Y, loss, 0.1, w, workspace=workspace
+    )
+    assert_allclose(grad, expected, rtol=RTOL, atol=ATOL)
+    # Without the masks the gradient is another one: the masks were used.
+    plain, _ = backprop_and_numerical_gradients(network, params, X, Y, loss, 0.1, w)
+    assert not np.allclose(plain, grad)
+
+
+@pytest.mark.parametrize("head", list(HEADS))
+@pytest.mark.parametrize("hidden_index", range(len(HIDDEN_SIZES)), ids=HIDDEN_IDS)
+def test_elastic_net_value_and_gradient_away_from_zero(hidden_index, head):
+    # Away from zero |W| is differentiable; its derivative a1 * sign(W) / sum(w) is what
+    # the solvers apply through prox (or the L-BFGS split), so add it here by hand.
+    network, params, X, Y, loss, w = make_problem("tanh", head, HIDDEN_SIZES[hidden_index], True, 5)
+    W = params[: network.n_coef]
+    W += 0.05 * np.sign(W)  # every weight at least 0.05 from 0: steps are 2e-4
+    penalty = ElasticNet(0.3, l1_ratio=0.6)
+    grad, expected = backprop_and_numerical_gradients(
+        network, params, X, Y, loss, 0.0, w, penalty=penalty
+    )
+    grad[: network.n_coef] += penalty.l1_strength * np.sign(W) / w.sum()
+    assert_allclose(grad, expected, rtol=RTOL, atol=ATOL)
 
 
 def _case_id(case):

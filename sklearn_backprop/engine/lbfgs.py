@@ -5,6 +5,12 @@ the network's flat parameter vector (no packing per call), and reports in
 the same :class:`~.training.TrainingResult`. A least-squares problem (no
 hidden layer, squared error) is evaluated from X.T X and finished by
 conjugate-gradient steps (``objective.LeastSquaresObjective``).
+
+An L1 term (``penalty="l1"`` or ``"elasticnet"``) is not differentiable at
+zero, where it puts weights. It is made smooth exactly rather than
+approximated: each weight is split into a positive and a negative part,
+``W = P - N`` with ``P, N >= 0`` kept by L-BFGS-B's bounds, and
+``||W||_1`` becomes the linear ``sum(P + N)`` (:class:`SplitWeights`).
 """
 
 import numpy as np
@@ -12,6 +18,7 @@ import scipy.optimize
 
 from .network import Workspace
 from .objective import LeastSquaresObjective, value_and_gradient
+from .penalties import L2
 from .training import Divergence, TrainingResult
 
 #: L-BFGS also stops when the objective's relative decrease falls below
@@ -39,6 +46,7 @@ def fit_lbfgs(
     ftol=None,
     max_line_search=50,
     verbose=False,
+    penalty=None,
 ):
     """Train ``network`` in place with L-BFGS-B on the full-batch objective.
 
@@ -63,14 +71,19 @@ def fit_lbfgs(
         LogisticRegression, scipy's 20 in scikit-learn's MLP).
     verbose : bool, default=False
         Print ``Iteration k, loss = ...`` after each iteration.
+    penalty : L2 or ElasticNet, default=None
+        The penalty (``penalties.py``); None means ``L2(alpha)``. An L1 term
+        is handled by splitting the weights (:class:`SplitWeights`).
 
     Returns
     -------
     TrainingResult
         ``loss_curve`` holds the objective after each iteration.
     """
+    penalty = L2(alpha) if penalty is None else penalty
     with np.errstate(all="ignore"):  # huge X may overflow X.T @ X: detected below
-        objective = _full_batch_objective(network, loss, X, Y, alpha, sample_weight)
+        objective = _full_batch_objective(network, loss, X, Y, penalty.smooth, sample_weight)
+        variables = SplitWeights(objective, network, penalty, X.shape[0], sample_weight)
         options = {
             "maxiter": max_iter,
             "maxfun": max_fun,
@@ -79,12 +92,13 @@ def fit_lbfgs(
             "maxls": max_line_search,
         }
         result = TrainingResult()
-        solution, first_value = _run_scipy_lbfgs(objective, network, result, options, verbose)
-        network.params[...] = solution.x
+        solution, first_value = _run_scipy_lbfgs(variables, result, options, verbose)
+        variables.set(solution.x)
         result.n_iter = min(int(solution.nit), max_iter)
         result.loss = float(solution.fun)
-        _interpret(solution, result, options)
-        if hasattr(objective, "refine") and np.isfinite(result.loss):
+        gradient = variables.projected_gradient(solution.x, solution.jac)
+        _interpret(solution, gradient, result, options)
+        if hasattr(objective, "refine") and not variables.split and np.isfinite(result.loss):
             # Each step costs about one evaluation: max_fun bounds them too.
             budget = min(max_iter - result.n_iter, max_fun - int(solution.nfev))
             steps, reached = objective.refine(tol, max_steps=max(budget, 0))
@@ -98,7 +112,87 @@ def fit_lbfgs(
     return result
 
 
-def _interpret(solution, result, options):
+class SplitWeights:
+    """The variables L-BFGS-B sees: ``params``, or ``[P, N, biases]`` with an L1 term.
+
+    Parameters
+    ----------
+    objective : callable
+        ``objective() -> (value, grad)`` at ``network.params``, with the
+        differentiable part of the penalty only (``penalty.smooth``).
+    network : Network
+    penalty : L2 or ElasticNet
+    n_samples : int
+    sample_weight : ndarray or None
+
+    Notes
+    -----
+    With ``a1 = penalty.l1_strength / sum(w)`` and ``W = P - N``::
+
+        J(P, N, b) = J_smooth(P - N, b) + a1 * sum(P + N),    P, N >= 0
+        dJ/dP = dJ_smooth/dW + a1,    dJ/dN = -dJ_smooth/dW + a1
+
+    At the minimum ``P * N = 0`` (shifting both down by their minimum keeps
+    ``W`` and lowers the penalty), so ``sum(P + N) = ||W||_1`` and this is the
+    original problem's minimum. A weight whose parts both rest on their bound
+    is exactly zero, as in a lasso solution. Without an L1 term the
+    variables are ``params`` themselves.
+    """
+
+    def __init__(self, objective, network, penalty, n_samples, sample_weight):
+        self.objective, self.network = objective, network
+        self.split = bool(penalty.l1_strength)
+        weight_sum = n_samples if sample_weight is None else float(sample_weight.sum())
+        self.l1 = penalty.l1_strength / weight_sum
+        self.n_coef = network.n_coef
+        n_bias = len(network.params) - self.n_coef
+        self.bounds = None
+        if self.split:
+            self.bounds = [(0, None)] * (2 * self.n_coef) + [(None, None)] * n_bias
+
+    def start(self):
+        """The variables at ``network.params``, in float64."""
+        params = self.network.params.astype(np.float64)
+        if not self.split:
+            return params
+        W = params[: self.n_coef]
+        return np.concatenate([np.maximum(W, 0), np.maximum(-W, 0), params[self.n_coef :]])
+
+    def set(self, x):
+        """Write the parameters the variables ``x`` stand for into ``network.params``."""
+        if not self.split:
+            self.network.params[...] = x
+            return
+        k = self.n_coef
+        self.network.params[:k] = x[:k] - x[k : 2 * k]
+        self.network.params[k:] = x[2 * k :]
+
+    def projected_gradient(self, x, grad):
+        """Largest entry of ``grad`` once the parts resting on their bound 0 are left out.
+
+        At the bound, a positive gradient entry only pushes against the bound:
+        it is not a direction L-BFGS-B could still follow.
+        """
+        if not self.split:
+            return float(np.abs(grad).max()) if grad.size else 0.0
+        k2 = 2 * self.n_coef
+        free = np.ones(len(x), dtype=bool)
+        free[:k2] = ~((x[:k2] <= 0) & (grad[:k2] > 0))
+        return float(np.abs(grad[free]).max()) if free.any() else 0.0
+
+    def __call__(self, x):
+        """Value and gradient (a new float64 array: scipy keeps references) at ``x``."""
+        self.set(x)
+        value, grad = self.objective()
+        if not self.split:
+            return value, grad.astype(np.float64)
+        k = self.n_coef
+        grad_W = grad[:k].astype(np.float64)
+        value += self.l1 * float(x[: 2 * k].sum())
+        return value, np.concatenate([grad_W + self.l1, self.l1 - grad_W, grad[k:]])
+
+
+def _interpret(solution, gradient, result, options):
     """``converged``, ``limit`` and a ``message`` in words, from scipy's report.
 
     scipy ends with status 0 (a tolerance was met), 1 (max_iter or max_fun
@@ -109,8 +203,8 @@ def _interpret(solution, result, options):
     ``sqrt(eps * max(|J|, 1))`` (the noise floor) no step can be told apart
     from no step. That is convergence as far as the float precision of J
     allows; an ABNORMAL end above the floor is reported as a failure.
+    ``gradient`` is the largest entry of the projected gradient.
     """
-    gradient = float(np.abs(solution.jac).max()) if solution.jac.size else 0.0
     noise_floor = np.sqrt(np.finfo(float).eps * max(abs(float(solution.fun)), 1.0))
     result.limit = None
     if solution.status == 0:
@@ -145,17 +239,15 @@ def _interpret(solution, result, options):
         )
 
 
-def _run_scipy_lbfgs(objective, network, result, options, verbose):
+def _run_scipy_lbfgs(variables, result, options, verbose):
     """scipy's L-BFGS-B from ``network.params``; records the loss curve into ``result``."""
     first_values = []
 
     def fun(x):
-        network.params[...] = x
-        value, grad = objective()
+        value, grad = variables(x)
         if not first_values:
             first_values.append(value)
-        # scipy keeps references to the gradients it is given: hand it a copy.
-        return value, grad.astype(np.float64)
+        return value, grad
 
     def callback(intermediate_result):
         result.loss_curve.append(float(intermediate_result.fun))
@@ -164,20 +256,27 @@ def _run_scipy_lbfgs(objective, network, result, options, verbose):
         if not np.isfinite(intermediate_result.fun):
             raise StopIteration
 
-    start = network.params.astype(np.float64)
     solution = scipy.optimize.minimize(
-        fun, start, method="L-BFGS-B", jac=True, callback=callback, options=options
+        fun,
+        variables.start(),
+        method="L-BFGS-B",
+        jac=True,
+        bounds=variables.bounds,
+        callback=callback,
+        options=options,
     )
     return solution, first_values[0]
 
 
-def _full_batch_objective(network, loss, X, Y, alpha, sample_weight):
+def _full_batch_objective(network, loss, X, Y, penalty, sample_weight):
     """A no-argument callable giving (value, gradient) at ``network.params``."""
     if LeastSquaresObjective.applies(network, loss, X):
-        return LeastSquaresObjective(network, X, Y, alpha, sample_weight)
+        return LeastSquaresObjective(network, X, Y, penalty.l2_strength, sample_weight)
     workspace = Workspace(network, X.shape[0])
 
     def objective():
-        return value_and_gradient(network, X, Y, loss, alpha, sample_weight, workspace)
+        return value_and_gradient(
+            network, X, Y, loss, sample_weight=sample_weight, workspace=workspace, penalty=penalty
+        )
 
     return objective

@@ -48,6 +48,9 @@ class Loss:
 
     link = None
     name = None
+    #: A bound on the largest eigenvalue of d^2 l / dz^2 over every z (None:
+    #: unbounded); a linear model's safe step size is built from it.
+    max_curvature = None
 
     def pointwise(self, Y, Z):
         """Loss of each sample, summed over outputs: ndarray of shape (n_samples,)."""
@@ -156,6 +159,7 @@ class SquaredError(Loss):
 
     link = Identity()
     name = "squared_error"
+    max_curvature = 1.0
 
     def pointwise(self, Y, Z):
         residual = Z - Y
@@ -179,6 +183,7 @@ class BinaryCrossEntropy(Loss):
 
     link = Logistic()
     name = "binary_log_loss"
+    max_curvature = 0.25  # a * (1 - a) <= 1/4
 
     def pointwise(self, Y, Z):
         loss = _softplus(Z)
@@ -201,6 +206,7 @@ class CategoricalCrossEntropy(Loss):
 
     link = Softmax()
     name = "log_loss"
+    max_curvature = 0.5  # diag(a) - a a.T has eigenvalues <= 1/2
 
     def pointwise(self, Y, Z):
         # logsumexp(z) - y.z with z shifted by its row maximum: same value, no overflow.

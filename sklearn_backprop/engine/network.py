@@ -77,7 +77,7 @@ class Dense:
 
 
 class Network:
-    """A stack of dense layers with one hidden activation and an output link.
+    """A stack of dense layers with hidden activations and an output link.
 
     Zero hidden layers is a valid network: with an identity link it is linear
     regression, with a logistic link logistic regression. Hidden layers only
@@ -88,14 +88,19 @@ class Network:
     ----------
     layer_units : sequence of int
         ``(n_features, *hidden_layer_sizes, n_outputs)``.
-    activation : object with ``forward`` and ``backward``
-        Hidden-layer activation (see ``activations.py``).
+    activation : Activation or sequence of Activation
+        Hidden-layer activation (see ``activations.py``): one for every hidden
+        layer, or one per hidden layer.
     link : object with ``forward``
         Output link, taken from the loss.
     fit_intercept : bool, default=True
         Whether layers have a bias.
     dtype : {np.float64, np.float32}, default=np.float64
         Dtype of every parameter and buffer.
+    dropout : sequence of float, default=None
+        Per hidden layer, the probability of dropping a unit while training
+        (inverted dropout, see :meth:`Workspace.draw_dropout_masks`); None
+        means no dropout.
 
     Attributes
     ----------
@@ -106,11 +111,18 @@ class Network:
         when ``fit_intercept=False``).
     n_coef : int
         Length of the leading block of ``params`` that holds weights.
+    activations : list of Activation
+        The activation of each hidden layer.
     """
 
-    def __init__(self, layer_units, activation, link, fit_intercept=True, dtype=np.float64):
+    def __init__(
+        self, layer_units, activation, link, fit_intercept=True, dtype=np.float64, dropout=None
+    ):
         self.layer_units = tuple(int(u) for u in layer_units)
         self.activation = activation
+        self.activations = _per_layer(activation, len(self.layer_units) - 2)
+        n_hidden = len(self.activations)
+        self.dropout = tuple(float(p) for p in dropout) if dropout else (0.0,) * n_hidden
         self.link = link
         self.fit_intercept = fit_intercept
         self.dtype = np.dtype(dtype)
@@ -124,7 +136,10 @@ class Network:
     def __reduce__(self):
         # Pickle the configuration and the flat vector; unpickling rebuilds the
         # per-layer views (pickling views directly would turn them into copies).
-        args = (self.layer_units, self.activation, self.link, self.fit_intercept, self.dtype)
+        args = (
+            self.layer_units, self.activation, self.link, self.fit_intercept, self.dtype,
+            self.dropout,
+        )  # fmt: skip
         return (_rebuild_network, (args, self.params))
 
     @classmethod
@@ -137,6 +152,7 @@ class Network:
         network = cls.__new__(cls)
         network.layer_units = (coefs[0].shape[0], *(W.shape[1] for W in coefs))
         network.activation, network.link = activation, link
+        network.activations = _per_layer(activation, len(coefs) - 1)
         network.layers = [Dense(W, b) for W, b in zip(coefs, intercepts)]
         network.params = None
         return network
@@ -176,13 +192,16 @@ class Network:
         ``[-bound, bound]`` with ``bound = sqrt(factor / (fan_in + fan_out))``,
         ``factor = 2`` for a logistic hidden activation and 6 otherwise. The
         same ``rng`` (a ``numpy.random.RandomState`` or ``Generator``) with the
-        same seed gives scikit-learn's MLP starting point.
+        same seed gives scikit-learn's MLP starting point. With one activation
+        per hidden layer, a layer takes the factor of the activation after it
+        (the output layer that of the last hidden layer), which for a single
+        activation is scikit-learn's rule.
         """
-        factor = getattr(self.activation, "glorot_factor", 6.0)
-        for (fan_in, fan_out), W, b in zip(
+        for (fan_in, fan_out), W, b, factor in zip(
             zip(self.layer_units[:-1], self.layer_units[1:]),
             self.coefs,
             self.intercepts,
+            self._glorot_factors(),
         ):
             bound = np.sqrt(factor / (fan_in + fan_out))
             W[...] = rng.uniform(-bound, bound, (fan_in, fan_out))
@@ -191,12 +210,17 @@ class Network:
                 b[...] = b_init
         return self
 
+    def _glorot_factors(self):
+        following = self.activations + self.activations[-1:] or [self.activation]
+        return [getattr(activation, "glorot_factor", 6.0) for activation in following]
+
     def forward(self, X, workspace=None):
         """Raw output ``Z`` of the last layer (before the link).
 
         With a ``workspace``, every layer writes into its buffer there and the
         hidden activations stay in place for :meth:`backward`; without one,
-        fresh arrays are allocated (prediction).
+        fresh arrays are allocated (prediction). The dropout masks of the
+        workspace, if drawn, multiply the hidden activations.
         """
         n = X.shape[0]
         A = X
@@ -204,8 +228,24 @@ class Network:
             out = None if workspace is None else workspace.outputs[i][:n]
             Z = layer.forward(A, out=out)
             if i < self.n_layers - 1:
-                A = self.activation.forward(Z)
+                A = self._activate(i, Z, workspace)
         return Z
+
+    def _activate(self, i, Z, workspace):
+        """Hidden layer ``i``'s activation of ``Z``, in ``Z``'s buffer (then dropout)."""
+        activation = self.activations[i]
+        if workspace is not None and activation.needs_input:
+            np.copyto(workspace.inputs[i][: len(Z)], Z)  # forward overwrites Z
+        A = activation.forward(Z)
+        if A is not Z:  # a user's forward may return a new array
+            Z[...] = A
+            A = Z
+        mask = None if workspace is None else workspace.masks[i]
+        if mask is not None:
+            # The derivative needs the activation before dropout: keep it.
+            np.copyto(workspace.kept[i][: len(Z)], A)
+            A *= mask
+        return A
 
     def forward_in_chunks(self, X, chunk_rows=4096):
         """:meth:`forward` on blocks of rows, for prediction on many samples.
@@ -245,13 +285,13 @@ class Network:
         pre_activations, activations, A = [], [], X
         for i, layer in enumerate(self.layers):
             Z = layer.forward(A)
-            f = self.activation if i < self.n_layers - 1 else self.link
+            f = self.activations[i] if i < self.n_layers - 1 else self.link
             A = f.forward(Z.copy())
             pre_activations.append(Z)
             activations.append(A)
         return pre_activations, activations
 
-    def backward_to_input(self, dZ, hidden_activations):
+    def backward_to_input(self, dZ, hidden_activations, hidden_pre_activations=None):
         """Backpropagate ``dZ`` (w.r.t. the raw output) down to the input: ``dX``.
 
         :meth:`backward` carried one layer further, without the parameter
@@ -266,6 +306,9 @@ class Network:
         hidden_activations : list of ndarray
             ``A_l`` of every hidden layer for the same samples (from
             :meth:`forward_layers`).
+        hidden_pre_activations : list of ndarray, default=None
+            ``Z_l`` of every hidden layer; needed only by activations whose
+            derivative reads ``Z`` (``needs_input``: gelu, silu, a user's).
 
         Returns
         -------
@@ -283,7 +326,9 @@ class Network:
             dA_in = dZ @ self.layers[i].W.T
             if i == 0:
                 return dA_in
-            dZ = self.activation.backward(hidden_activations[i - 1], dA_in)
+            activation = self.activations[i - 1]
+            Z = hidden_pre_activations[i - 1] if activation.needs_input else None
+            dZ = activation.backward(hidden_activations[i - 1], dA_in, Z)
 
     def backward(self, X, dZ, workspace):
         """Backpropagate ``dZ`` (gradient w.r.t. the raw output) to every parameter.
@@ -299,6 +344,8 @@ class Network:
             dA_l-1 = dZ_l @ W_l.T,   dZ_l-1 = dA_l-1 * f'(Z_l-1)   (via f's backward)
 
         with ``A_-1 = X``. The input gradient ``dX`` of the first layer is never needed.
+        With a dropout mask ``M`` (``A_l-1`` is then ``f(Z_l-1) * M``), ``dA_l-1`` is
+        multiplied by ``M`` before f's backward, which sees the activation before dropout.
         """
         n = X.shape[0]
         for i in range(self.n_layers - 1, -1, -1):
@@ -313,8 +360,26 @@ class Network:
                 dA_in,
             )
             if i > 0:
-                dZ = self.activation.backward(A_in, dA_in)
+                dZ = self._activation_backward(i - 1, A_in, dA_in, workspace)
         return workspace.grad
+
+    def _activation_backward(self, i, A, dA, workspace):
+        n = len(A)
+        mask = workspace.masks[i]
+        if mask is not None:
+            dA *= mask
+            A = workspace.kept[i][:n]
+        activation = self.activations[i]
+        Z = workspace.inputs[i][:n] if activation.needs_input else None
+        return activation.backward(A, dA, Z)
+
+
+def _per_layer(activation, n_hidden):
+    if isinstance(activation, (list, tuple)):
+        if len(activation) != n_hidden:
+            raise ValueError(f"{len(activation)} activations given for {n_hidden} hidden layer(s).")
+        return list(activation)
+    return [activation] * n_hidden
 
 
 def _rebuild_network(args, params):
@@ -338,6 +403,13 @@ class Workspace:
         Per layer, ``(n_rows, units)``: hidden activations, then the raw output.
     deltas : list of ndarray
         Per hidden layer, ``(n_rows, units)``: the backpropagated gradient.
+    inputs : list of ndarray or None
+        Per hidden layer whose activation ``needs_input``, a copy of ``Z``.
+    masks : list of ndarray or None
+        Per hidden layer, the dropout mask of the current batch, or None (no
+        dropout): see :meth:`draw_dropout_masks`.
+    kept : list of ndarray or None
+        Per hidden layer with dropout, the activations before the mask.
     grad : ndarray of shape (n_params,)
         Gradient of the objective, laid out like ``network.params``.
     grad_coefs, grad_intercepts : list of ndarray
@@ -350,7 +422,36 @@ class Workspace:
         dtype = network.dtype
         self.n_rows = n_rows
         self.outputs = [np.empty((n_rows, u), dtype=dtype) for u in network.layer_units[1:]]
-        self.deltas = [np.empty((n_rows, u), dtype=dtype) for u in network.layer_units[1:-1]]
+        hidden_units = network.layer_units[1:-1]
+        self.deltas = [np.empty((n_rows, u), dtype=dtype) for u in hidden_units]
+        self.inputs = [
+            np.empty((n_rows, u), dtype=dtype) if activation.needs_input else None
+            for u, activation in zip(hidden_units, network.activations)
+        ]
+        self.dropout = network.dropout
+        self.masks = [None] * len(hidden_units)
+        self.kept = [
+            np.empty((n_rows, u), dtype=dtype) if rate else None
+            for u, rate in zip(hidden_units, self.dropout)
+        ]
         self.grad = np.zeros_like(network.params)
         self.grad_coefs, self.grad_intercepts = network.unflatten(self.grad)
         self.ones = np.ones(n_rows, dtype=dtype)
+
+    def draw_dropout_masks(self, rng, n_rows):
+        """New inverted-dropout masks for the next batch of ``n_rows``; none without dropout.
+
+        Each hidden unit of each sample is kept with probability ``1 - p``
+        and then scaled by ``1 / (1 - p)``, so that its expected value is the
+        activation without dropout and nothing changes at prediction time.
+        Layers without dropout draw nothing from ``rng``, so a network without
+        dropout trains exactly as if this method did not exist.
+
+        Notes
+        -----
+        M[i, j] = (u[i, j] >= p) / (1 - p),   u ~ Uniform[0, 1)  (drawn from ``rng``)
+        """
+        for i, (rate, kept) in enumerate(zip(self.dropout, self.kept)):
+            if rate:
+                keep = rng.random((n_rows, kept.shape[1])) >= rate
+                self.masks[i] = keep.astype(kept.dtype) * kept.dtype.type(1 / (1 - rate))

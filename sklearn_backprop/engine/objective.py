@@ -20,6 +20,10 @@ chooses (``penalty_weight_sum``):
   batch's mean loss is an unbiased estimate of the full mean loss, so the
   batch objective's expectation is J itself, and SGD/Adam approach the same
   optimum as L-BFGS, Ridge and LogisticRegression. The linear models use it.
+
+The penalty (L2 by default, or L1 / elastic-net) is one of the objects of
+``penalties.py``: the objective asks it for its value and gradient and never
+which one it is.
 """
 
 import numpy as np
@@ -27,10 +31,20 @@ import scipy.sparse as sp
 
 from .losses import SquaredError
 from .network import Workspace
+from .penalties import L2
 
 
 def value_and_gradient(
-    network, X, Y, loss, alpha=0.0, sample_weight=None, workspace=None, *, penalty_weight_sum=None
+    network,
+    X,
+    Y,
+    loss,
+    alpha=0.0,
+    sample_weight=None,
+    workspace=None,
+    *,
+    penalty=None,
+    penalty_weight_sum=None,
 ):
     """Objective value and its gradient w.r.t. ``network.params`` (backpropagation).
 
@@ -43,11 +57,15 @@ def value_and_gradient(
     loss : Loss
         Its link must be ``network.link``.
     alpha : float, default=0.0
-        L2 penalty strength.
+        L2 penalty strength (used when ``penalty`` is None).
     sample_weight : ndarray of shape (n_samples,), default=None
         Weights with a positive sum.
     workspace : Workspace, default=None
         Buffers to reuse; one is allocated when None or too small.
+    penalty : L2 or ElasticNet, default=None
+        The penalty term (``penalties.py``); None means ``L2(alpha)``. Its
+        whole value is added; its gradient covers the differentiable part
+        only (an L1 term is left to the solver: ``prox`` or L-BFGS's split).
     penalty_weight_sum : float, default=None
         The divisor of the penalty term: None for this batch's own weight sum
         ``sum(w)``; the weight sum of all the data makes a mini-batch objective
@@ -62,9 +80,9 @@ def value_and_gradient(
     Notes
     -----
     forward:   Z = network.forward(X);  A = link(Z)
-    loss:      J = loss.value(Y, Z, w) + 0.5 * alpha * ||W||^2 / S
+    loss:      J = loss.value(Y, Z, w) + penalty.value(W, S)
     backward:  dZ = (A - Y) * w / sum(w);  network.backward(X, dZ)
-    penalty:   dJ/dW += alpha * W / S
+    penalty:   dJ/dW += alpha * W / S     (L2; see penalty.add_gradient)
     (S = penalty_weight_sum, by default sum(w))
     """
     n_samples = X.shape[0]
@@ -79,10 +97,10 @@ def value_and_gradient(
     dZ = loss.gradient(Y, A, sample_weight, out=A)
     grad = network.backward(X, dZ, workspace)
 
-    if alpha:
-        W = network.params[: network.n_coef]
-        value += 0.5 * alpha * float(W @ W) / penalty_weight_sum
-        grad[: network.n_coef] += (alpha / penalty_weight_sum) * W
+    penalty = L2(alpha) if penalty is None else penalty
+    W = network.params[: network.n_coef]
+    value += penalty.value(W, penalty_weight_sum)
+    penalty.add_gradient(W, grad[: network.n_coef], penalty_weight_sum)
     return value, grad
 
 

@@ -11,7 +11,11 @@ calls ``end_epoch(t)``; when the loss stops improving it calls ``on_plateau()``
 and the optimizer answers whether it changed something (the adaptive schedule
 lowers its learning rate) that makes continuing worthwhile.
 
-L-BFGS is not here: it is a solver that owns its iterations (``training.py``).
+A penalty with a non-differentiable term (L1) is applied after the step by
+``apply_prox(W, prox)``: the optimizer hands the penalty's proximal map the
+step sizes it just used, without knowing what the map does.
+
+L-BFGS is not here: it is a solver that owns its iterations (``lbfgs.py``).
 """
 
 import math
@@ -79,6 +83,29 @@ class SGD:
             params += np.multiply(self.velocity, self.momentum, out=self._scratch)
         else:
             params += self.velocity
+
+    def apply_prox(self, W, prox):
+        """Apply ``prox(W, step)`` to the leading block ``W`` of the params, after :meth:`step`.
+
+        Notes
+        -----
+        The last step moved ``W`` by ``c * lr`` times the current gradient
+        (``c = 1 + momentum`` with Nesterov, else 1), so the proximal map gets
+        ``step = c * lr``. What it moved ``W`` by, divided by ``c``, is added
+        to the velocity, as if the gradient had held the penalty's
+        subgradient: then a weight stays at exactly zero when, and only when,
+        zero is optimal for it (``|dJ/dW| <= l1``), and the velocity of the
+        other weights carries the penalty like the rest of the gradient::
+
+            before = W;  W = prox(W, c * lr);  velocity += (W - before) / c
+        """
+        c = 1.0 + self.momentum if self.nesterov else 1.0
+        before = W.copy()
+        prox(W, c * self.learning_rate)
+        if self.velocity is not None:
+            correction = np.subtract(W, before, out=before)
+            correction *= 1.0 / c
+            self.velocity[: W.size] += correction
 
     def end_epoch(self, t):
         """Update the learning rate after an epoch; ``t`` is the number of samples seen."""
@@ -150,6 +177,22 @@ class Adam:
         np.divide(self.m, s, out=s)
         s *= self.learning_rate
         params -= s
+
+    def apply_prox(self, W, prox):
+        """Apply ``prox(W, step)`` to the leading block ``W`` of the params, after :meth:`step`.
+
+        Notes
+        -----
+        Adam's step is diagonal, ``lr_t / (sqrt(v) + epsilon)`` per parameter;
+        the proximal map in that metric is the same map with a step per
+        parameter, and the moments are left as they are::
+
+            W = prox(W, lr_t / (sqrt(v[:len(W)]) + epsilon))
+        """
+        step = np.sqrt(self.v[: W.size])
+        step += self.epsilon
+        np.divide(self.learning_rate, step, out=step)
+        prox(W, step)
 
     def end_epoch(self, t):
         """Adam keeps its step size between epochs."""

@@ -8,7 +8,8 @@ into attributes, warnings and errors.
 The stochastic loop reads as a table of contents::
 
     for each epoch:
-        for each mini-batch:  value_and_gradient -> optimizer.step
+        for each mini-batch:  (dropout masks) -> value_and_gradient -> optimizer.step
+                              -> penalty.prox (L1 terms; nothing for L2)
         record the epoch loss; stop if it diverged
         score the epoch (minus the training loss, or a validation score)
         ask the stopping monitor; on a plateau ask the optimizer to adapt, else stop
@@ -19,13 +20,13 @@ paused (``partial_fit``, pickling) and resumed bit for bit.
 """
 
 from dataclasses import dataclass, field
-from functools import partial
 
 import numpy as np
 import scipy.sparse as sp
 
 from .network import Workspace
 from .objective import value_and_gradient
+from .penalties import L2
 
 #: An epoch loss this many times above the previous epoch's (or above 1) is a blow-up.
 DIVERGENCE_FACTOR = 1e4
@@ -202,6 +203,36 @@ class MiniBatches:
         return X_batch, Y_batch, w
 
 
+@dataclass
+class BatchObjective:
+    """A run's mini-batch objective, and the proximal step of its penalty.
+
+    ``objective(X, Y, sample_weight=w) -> (value, grad)`` is
+    :func:`value_and_gradient` at ``network.params`` with the run's loss,
+    penalty and buffers; :meth:`prox` applies the penalty's non-smooth part
+    after an optimizer step, with the same divisor as the value.
+    """
+
+    network: object
+    loss: object
+    penalty: object
+    workspace: Workspace
+    #: The divisor of the penalty: None for each batch's own weight sum.
+    penalty_weight_sum: float | None = None
+
+    def __call__(self, X, Y, sample_weight=None):
+        return value_and_gradient(
+            self.network, X, Y, self.loss, sample_weight=sample_weight,
+            workspace=self.workspace, penalty=self.penalty,
+            penalty_weight_sum=self.penalty_weight_sum,
+        )  # fmt: skip
+
+    def prox(self, optimizer, batch_weight):
+        """The penalty's proximal step (soft-thresholding for L1; nothing for L2)."""
+        divisor = batch_weight if self.penalty_weight_sum is None else self.penalty_weight_sum
+        self.penalty.prox(self.network.params[: self.network.n_coef], optimizer, divisor)
+
+
 def fit_stochastic(
     network,
     loss,
@@ -217,6 +248,7 @@ def fit_stochastic(
     penalty_over_all_data=False,
     validation_score=None,
     verbose=False,
+    penalty=None,
 ):
     """Train ``network`` in place with mini-batch SGD or Adam.
 
@@ -245,27 +277,28 @@ def fit_stochastic(
         when given it drives stopping and the best parameters are restored.
     verbose : bool, default=False
         Print ``Iteration k, loss = ...`` after each epoch.
+    penalty : L2 or ElasticNet, default=None
+        The penalty (``penalties.py``); None means ``L2(alpha)``. Its L1 term
+        is applied by a proximal step after each update.
 
     Returns
     -------
     TrainingResult
     """
+    penalty = L2(alpha) if penalty is None else penalty
     batches = MiniBatches(X, Y, sample_weight, batch_size, shuffle, state.rng, state.order)
     state.order = batches.order
     workspace = Workspace(network, batch_size)
     penalty_weight_sum = None
     if penalty_over_all_data:
         penalty_weight_sum = X.shape[0] if sample_weight is None else float(sample_weight.sum())
-    objective = partial(
-        value_and_gradient, network, loss=loss, alpha=alpha, workspace=workspace,
-        penalty_weight_sum=penalty_weight_sum,
-    )  # fmt: skip
+    objective = BatchObjective(network, loss, penalty, workspace, penalty_weight_sum)
     result = TrainingResult(validation_scores=None if validation_score is None else [])
     with np.errstate(all="ignore"):  # non-finite values are detected, not warned about
-        watch, reference = FirstEpochWatch(network, objective), None  # see _divergence
+        watch, reference = FirstEpochWatch(network), None  # see _divergence
         for _ in range(max_epochs):
             first = reference is None
-            epoch_loss = _run_epoch(network, objective, batches, state, watch if first else None)
+            epoch_loss = _run_epoch(objective, batches, state, watch if first else None)
             result.divergence = _divergence(network, state, epoch_loss, reference, watch)
             reference = epoch_loss if reference is None else min(reference, epoch_loss)
             _record_epoch(result, state, epoch_loss, batches.n_samples, verbose)
@@ -282,10 +315,9 @@ def fit_stochastic(
     return result
 
 
-def _run_epoch(network, objective, batches, state, watch=None):
+def _run_epoch(objective, batches, state, watch=None):
     """One pass over the data; returns the weighted mean of the mini-batch objectives.
 
-    ``objective(X, Y, sample_weight=w) -> (value, grad)`` at ``network.params``.
     With a :class:`FirstEpochWatch`, the epoch ends early when it sees a blow-up.
     """
     total, total_weight = 0.0, 0.0
@@ -293,13 +325,15 @@ def _run_epoch(network, objective, batches, state, watch=None):
         batch_weight = len(Y_batch) if w_batch is None else float(w_batch.sum())
         if batch_weight == 0:  # every sample weighs 0: nothing to learn from this batch
             continue
+        objective.workspace.draw_dropout_masks(state.rng, len(Y_batch))
         value, grad = objective(X_batch, Y_batch, sample_weight=w_batch)
         if state.initial_loss is None:
             state.initial_loss = value
-        state.optimizer.step(network.params, grad)
+        state.optimizer.step(objective.network.params, grad)
+        objective.prox(state.optimizer, batch_weight)
         total += value * batch_weight
         total_weight += batch_weight
-        if watch is not None and watch.exploded(value, network, X_batch, Y_batch, w_batch):
+        if watch is not None and watch.exploded(value, objective, X_batch, Y_batch, w_batch):
             break
     return total / total_weight
 
@@ -319,28 +353,26 @@ class FirstEpochWatch:
     ----------
     network : Network
         Its current ``params`` are the call's starting parameters (copied).
-    objective : callable
-        The epoch's ``objective(X, Y, sample_weight=w) -> (value, grad)``.
     """
 
-    def __init__(self, network, objective):
+    def __init__(self, network):
         self.start_params = network.params.copy()
-        self.objective = objective
         self.baseline = None
         self.blew_up = False
 
-    def exploded(self, value, network, X, Y, sample_weight):
+    def exploded(self, value, objective, X, Y, sample_weight):
         """Whether the batch loss ``value`` (before the last step) shows a blow-up."""
         if not np.isfinite(value):
             self.blew_up = True
         elif self.baseline is None:
             self.baseline = value  # the first batch was evaluated at the start parameters
         elif value > DIVERGENCE_FACTOR * max(self.baseline, 1.0):
-            current = network.params.copy()
-            network.params[...] = self.start_params
+            params = objective.network.params
+            current = params.copy()
+            params[...] = self.start_params
             # After the optimizer's step: the objective may reuse the gradient's buffer.
-            start_value, _ = self.objective(X, Y, sample_weight=sample_weight)
-            network.params[...] = current
+            start_value, _ = objective(X, Y, sample_weight=sample_weight)
+            params[...] = current
             self.blew_up = value > DIVERGENCE_FACTOR * max(start_value, 1.0)
             self.baseline = max(self.baseline, start_value)
         else:
