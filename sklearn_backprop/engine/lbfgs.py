@@ -33,6 +33,7 @@ def fit_lbfgs(
     max_fun,
     tol,
     verbose=False,
+    objective=None,
 ):
     """Train ``network`` in place with L-BFGS-B on the full-batch objective.
 
@@ -51,6 +52,12 @@ def fit_lbfgs(
         and is finished by its own conjugate-gradient ``refine``.
     verbose : bool, default=False
         Print ``Iteration k, loss = ...`` after each iteration.
+    objective : callable, default=None
+        ``objective() -> (value, grad)`` at ``network.params``, replacing the
+        one built from ``X``, ``Y`` and ``sample_weight`` (which are then not
+        read): e.g. a sum of partial objectives over chunks of rows held
+        elsewhere. It may carry ``ftol`` and ``refine`` as
+        ``LeastSquaresObjective`` does.
 
     Returns
     -------
@@ -58,7 +65,8 @@ def fit_lbfgs(
         ``loss_curve`` holds the objective after each iteration.
     """
     with np.errstate(all="ignore"):  # huge X may overflow X.T @ X: detected below
-        objective = _full_batch_objective(network, loss, X, Y, alpha, sample_weight)
+        if objective is None:
+            objective = _full_batch_objective(network, loss, X, Y, alpha, sample_weight)
         result = TrainingResult()
         solution, first_value = _run_scipy_lbfgs(
             objective, network, result, max_iter, max_fun, tol, verbose

@@ -211,6 +211,7 @@ def fit_stochastic(
     shuffle=True,
     validation_score=None,
     verbose=False,
+    batches=None,
 ):
     """Train ``network`` in place with mini-batch SGD or Adam.
 
@@ -235,13 +236,20 @@ def fit_stochastic(
         when given it drives stopping and the best parameters are restored.
     verbose : bool, default=False
         Print ``Iteration k, loss = ...`` after each epoch.
+    batches : iterable, default=None
+        Replaces the :class:`MiniBatches` of ``X``, ``Y`` and ``sample_weight``
+        (which are then not read): iterated once per epoch, it yields
+        ``(X_batch, Y_batch, w_batch)`` of at most ``batch_size`` rows, and has
+        an ``n_samples`` attribute (the rows of one epoch). E.g. the chunks of
+        an array too large for memory, visited one at a time.
 
     Returns
     -------
     TrainingResult
     """
-    batches = MiniBatches(X, Y, sample_weight, batch_size, shuffle, state.rng, state.order)
-    state.order = batches.order
+    if batches is None:
+        batches = MiniBatches(X, Y, sample_weight, batch_size, shuffle, state.rng, state.order)
+        state.order = batches.order
     workspace = Workspace(network, batch_size)
     result = TrainingResult(validation_scores=None if validation_score is None else [])
     with np.errstate(all="ignore"):  # non-finite values are detected, not warned about
