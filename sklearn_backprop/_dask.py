@@ -326,9 +326,7 @@ class ChunkBatches:
 
 
 def _inspect_block(X, y, w, *, dtype, n_features, estimator_name, classifier, poisson):
-    X = check_array(
-        X, dtype=dtype, ensure_min_samples=0, input_name="X", estimator=estimator_name
-    )
+    X = check_array(X, dtype=dtype, ensure_min_samples=0, input_name="X", estimator=estimator_name)
     if X.shape[1] != n_features:  # a block of another width than the array claims
         raise ValueError(f"A block of X has {X.shape[1]} features; expected {n_features}.")
     y = check_array(

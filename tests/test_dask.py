@@ -120,7 +120,10 @@ def small_search():
     pipeline = make_pipeline(
         StandardScaler(), make_estimator("mlp-classifier", solver="lbfgs", max_iter=50)
     )
-    grid = {"scratchmlpclassifier__alpha": [1e-3, 1.0], "scratchmlpclassifier__activation": ["tanh", "relu"]}  # fmt: skip
+    grid = {
+        "scratchmlpclassifier__alpha": [1e-3, 1.0],
+        "scratchmlpclassifier__activation": ["tanh", "relu"],
+    }
     return GridSearchCV(pipeline, grid, cv=3, n_jobs=-1), X, y
 
 
