@@ -5,6 +5,7 @@ logistic regression are networks with zero hidden layers; the MLPs add hidden
 layers with a non-linear activation.
 """
 
+from ._persistence import SKOPS_TRUSTED_TYPES
 from .gradient_check import check_gradients
 from .linear_model import ScratchLinearRegression, ScratchLogisticRegression
 from .neural_network import ScratchMLPClassifier, ScratchMLPRegressor
@@ -12,6 +13,7 @@ from .neural_network import ScratchMLPClassifier, ScratchMLPRegressor
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "SKOPS_TRUSTED_TYPES",
     "ScratchLinearRegression",
     "ScratchLogisticRegression",
     "ScratchMLPClassifier",
