@@ -33,7 +33,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_sample_weight
+from ._validation import aligned, check_sample_weight
 from .engine import LeastSquaresObjective, fit_lbfgs, fit_stochastic, value_and_gradient
 from .engine.objective import gram_statistics
 from .engine.training import MiniBatches
@@ -317,9 +317,10 @@ class ChunkBatches:
         if self.shuffle and len(visit) > 1:
             self.rng.shuffle(visit)
         for k in visit:
-            X, Y, w = dask.compute(self.blocks[k])[0]
+            X, Y, w = _aligned_block(dask.compute(self.blocks[k])[0])
             order = self.order[self.offsets[k] : self.offsets[k + 1]]
             yield from MiniBatches(X, Y, w, self.batch_size, self.shuffle, self.rng, order)
+            del X, Y, w  # before the next chunk arrives: one chunk in memory at a time
 
 
 # What runs on the workers: plain functions of numpy blocks.
@@ -354,7 +355,7 @@ def _block_weights(w, n_rows, dtype):
 
 def _encode_block(X, y, w, *, dtype, binarizer, per_class, classes):
     """Float rows, encoded targets and (class-weighted) sample weights of one block."""
-    X = check_array(X, dtype=dtype, ensure_min_samples=0, order="C")
+    X = aligned(check_array(X, dtype=dtype, ensure_min_samples=0, order="C"))
     w = _block_weights(w, len(y), dtype)
     if binarizer is None:
         return X, np.asarray(y).reshape(len(y), -1).astype(dtype), w
@@ -363,6 +364,12 @@ def _encode_block(X, y, w, *, dtype, binarizer, per_class, classes):
         weights = per_class[np.searchsorted(classes, y)].astype(dtype)
         w = weights if w is None else w * weights
     return X, Y, w
+
+
+def _aligned_block(block):
+    # Arrays that arrive over the network may start at any byte; numpy and
+    # BLAS are far slower on unaligned data than one copy costs.
+    return tuple(None if a is None else aligned(a) for a in block)
 
 
 def _block_objective(network, loss, block):
