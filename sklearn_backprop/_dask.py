@@ -47,8 +47,9 @@ def is_dask_array(*objects):
     A Dask array can only exist once ``dask.array`` has been imported, so a
     look in ``sys.modules`` is enough and keeps dask out of every other fit.
     """
-    dask_array = sys.modules.get("dask.array")
-    return dask_array is not None and any(isinstance(obj, dask_array.Array) for obj in objects)
+    # getattr: dask.array may be half-imported (an import of it still running).
+    array_type = getattr(sys.modules.get("dask.array"), "Array", None)
+    return array_type is not None and any(isinstance(obj, array_type) for obj in objects)
 
 
 # ---- training ------------------------------------------------------------------
