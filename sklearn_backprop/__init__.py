@@ -5,6 +5,7 @@ logistic regression are networks with zero hidden layers; the MLPs add hidden
 layers with a non-linear activation.
 """
 
+from ._persistence import SKOPS_TRUSTED_TYPES
 from .engine.activations import ELU, GELU, Activation, LeakyReLU, SiLU, Softplus
 from .gradient_check import check_gradients
 from .inspection import HiddenLayerTransformer
@@ -17,6 +18,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "ELU",
     "GELU",
+    "SKOPS_TRUSTED_TYPES",
     "Activation",
     "HiddenLayerTransformer",
     "LeakyReLU",

@@ -18,7 +18,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import inspection
+from . import _dask, inspection
 from ._validation import (
     activations,
     aligned,
@@ -104,6 +104,9 @@ class BaseScratchEstimator(BaseEstimator):
             raise ValueError("partial_fit does not support early_stopping=True.")
         if not incremental:
             self._training_state = None
+        if _dask.is_dask_array(X, y, sample_weight):
+            network, loss, result = _dask.fit(self, X, y, sample_weight, incremental)
+            return self._finish(network, loss, result, incremental)
         data = self._prepare(X, y, sample_weight, incremental)
         X, Y, y, sample_weight, network, loss, rng = data
         if self.solver == "lbfgs":
@@ -115,6 +118,10 @@ class BaseScratchEstimator(BaseEstimator):
             )  # fmt: skip
         else:
             result = self._fit_stochastic(network, loss, X, Y, y, sample_weight, rng, incremental)
+        return self._finish(network, loss, result, incremental)
+
+    def _finish(self, network, loss, result, incremental):
+        """Report the solver's outcome (error or warning), then store the fitted model."""
         try:
             self._check_result(result, incremental)
         except ValueError:
@@ -291,7 +298,7 @@ class BaseScratchEstimator(BaseEstimator):
             warnings.warn(
                 message + " Stopped and restored the parameters with the best validation score.",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
         elif not result.converged and not incremental:
             if self.solver == "lbfgs":
@@ -308,7 +315,7 @@ class BaseScratchEstimator(BaseEstimator):
                     f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
                     "and the optimization hasn't converged yet."
                 )
-            warnings.warn(message, ConvergenceWarning, stacklevel=4)
+            warnings.warn(message, ConvergenceWarning, stacklevel=5)
 
     def _divergence_advice(self):
         if is_classifier(self):

@@ -13,7 +13,6 @@ prediction methods and ``partial_fit`` of its kind.
 """
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
@@ -21,6 +20,7 @@ from sklearn.utils.class_weight import compute_class_weight, compute_sample_weig
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 
+from ._dask import LazyScoreOnDask, lazy_on_dask
 from ._validation import validate_hyperparameters
 from .engine import BinaryCrossEntropy, CategoricalCrossEntropy, PoissonDeviance, SquaredError
 
@@ -35,7 +35,7 @@ def _stochastic_solver(estimator):
     return True
 
 
-class ClassifierHeadMixin(ClassifierMixin):
+class ClassifierHeadMixin(LazyScoreOnDask, ClassifierMixin):
     """Labels in, probabilities out: logistic or softmax link with cross-entropy."""
 
     @available_if(_stochastic_solver)
@@ -58,8 +58,8 @@ class ClassifierHeadMixin(ClassifierMixin):
         if not hasattr(self, "coefs_"):
             validate_hyperparameters(self)
             binarizer = LabelBinarizer()
-            y_array = np.asarray(y) if not sp.issparse(y) else y
-            if y_array.ndim == 2 and y_array.shape[1] > 1:
+            shape = np.shape(y)  # without gathering y when it is a Dask array
+            if len(shape) == 2 and shape[1] > 1:
                 binarizer.fit(y)  # multilabel indicator: the columns are the classes
             elif classes is None:
                 raise ValueError("classes must be passed on the first call to partial_fit.")
@@ -150,6 +150,7 @@ class ClassifierHeadMixin(ClassifierMixin):
             return self.classes_[(Z[:, 0] > 0).astype(np.intp)]
         return self.classes_[np.argmax(Z, axis=1)]
 
+    @lazy_on_dask
     def decision_function(self, X):
         """Raw scores ``Z`` (logits) of the output layer.
 
@@ -165,6 +166,7 @@ class ClassifierHeadMixin(ClassifierMixin):
         Z = self._raw_output(X)
         return Z.ravel() if Z.shape[1] == 1 else Z
 
+    @lazy_on_dask
     def predict(self, X):
         """Predicted class labels (the most probable class, or logit > 0 per label).
 
@@ -178,6 +180,7 @@ class ClassifierHeadMixin(ClassifierMixin):
         """
         return self._decode(self._raw_output(X))
 
+    @lazy_on_dask
     def predict_proba(self, X):
         """Probability of each class (of each label, for multilabel targets).
 
@@ -200,6 +203,7 @@ class ClassifierHeadMixin(ClassifierMixin):
         np.maximum(proba, finfo.tiny, out=proba)
         return np.minimum(proba, 1 - finfo.epsneg, out=proba)
 
+    @lazy_on_dask
     def predict_log_proba(self, X):
         """Log of :meth:`predict_proba`: always finite.
 
@@ -231,7 +235,7 @@ class ClassifierHeadMixin(ClassifierMixin):
         return tags
 
 
-class RegressorHeadMixin(RegressorMixin):
+class RegressorHeadMixin(LazyScoreOnDask, RegressorMixin):
     """Real targets: identity + squared error, or exp + Poisson deviance."""
 
     @available_if(_stochastic_solver)
@@ -275,6 +279,7 @@ class RegressorHeadMixin(RegressorMixin):
             return np.nan
         return r2_score(y, y_pred.reshape(y.shape), sample_weight=sample_weight)
 
+    @lazy_on_dask
     def predict(self, X):
         """Predicted target values.
 

@@ -165,10 +165,11 @@ def dropout_rates(value, n_hidden):
     return tuple(float(rate) for rate in rates)
 
 
-def check_sample_weight(sample_weight, n_samples, dtype):
+def check_sample_weight(sample_weight, n_samples, dtype, require_positive_sum=True):
     """Validated sample weights as a new array of ``dtype`` (the input is never mutated).
 
-    Raises a ValueError for a wrong shape, a non-finite, negative or all-zero weight.
+    Raises a ValueError for a wrong shape, a non-finite, negative or (unless
+    ``require_positive_sum=False``, for one chunk of the data) all-zero weight.
     """
     if sample_weight is None:
         return None
@@ -180,12 +181,13 @@ def check_sample_weight(sample_weight, n_samples, dtype):
         dtype=dtype,
         input_name="sample_weight",
         copy=True,
+        ensure_min_samples=0 if n_samples == 0 else 1,
     )
     if sample_weight.ndim != 1 or sample_weight.shape[0] != n_samples:
         raise ValueError(f"sample_weight.shape == {sample_weight.shape}, expected ({n_samples},)!")
     if (sample_weight < 0).any():
         raise ValueError("sample_weight must be non-negative; got negative values.")
-    if not sample_weight.any():
+    if require_positive_sum and not sample_weight.any():
         raise ValueError("sample_weight must not be all zero: nothing to learn from.")
     return sample_weight
 

@@ -9,6 +9,7 @@ directory set to a temporary directory.
 import contextlib
 import io
 import runpy
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,7 @@ FIGURES = {
     "plot_grid_search.py": ["grid_search.png"],
     "plot_learnt_features.py": ["learnt_features.png", "learnt_features_epochs.png"],
     "plot_open_building_blocks.py": ["open_building_blocks.png"],
+    "plot_dask.py": ["dask.png"],
 }
 
 
@@ -109,3 +111,22 @@ def test_open_building_blocks_claims_hold(run_example):
     accuracy = namespace["accuracy"]
     gap = {rate: train - test for rate, (train, test) in accuracy.items()}
     assert gap[0.5 if 0.5 in gap else 0.6] < gap[0.0]
+
+
+def test_dask_example_finds_the_same_scores_on_both_backends(run_example):
+    pytest.importorskip("distributed")
+    run = run_example("plot_dask.py")
+    assert "cv_results_ scores identical on both backends: True" in run.printed
+    assert "predict_proba on a Dask array: Array" in run.printed
+
+
+def test_dask_example_falls_back_to_the_default_backend_without_dask(monkeypatch, tmp_path):
+    # None in sys.modules makes the import fail as if the package were missing.
+    for module in ("dask.array", "distributed"):
+        monkeypatch.setitem(sys.modules, module, None)
+    monkeypatch.setenv("SKLEARN_BACKPROP_EXAMPLES_QUICK", "1")
+    monkeypatch.setenv("SKLEARN_BACKPROP_EXAMPLES_OUTPUT", str(tmp_path))
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        runpy.run_path(str(EXAMPLES / "plot_dask.py"), run_name="__main__")
+    assert "ran on joblib's default backend only" in printed.getvalue()
+    assert (tmp_path / "dask.png").exists()

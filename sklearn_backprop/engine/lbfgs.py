@@ -47,6 +47,7 @@ def fit_lbfgs(
     max_line_search=50,
     verbose=False,
     penalty=None,
+    objective=None,
 ):
     """Train ``network`` in place with L-BFGS-B on the full-batch objective.
 
@@ -74,6 +75,12 @@ def fit_lbfgs(
     penalty : L2 or ElasticNet, default=None
         The penalty (``penalties.py``); None means ``L2(alpha)``. An L1 term
         is handled by splitting the weights (:class:`SplitWeights`).
+    objective : callable, default=None
+        ``objective() -> (value, grad)`` at ``network.params``, replacing the
+        one built from ``X``, ``Y`` and ``sample_weight`` (which are then not
+        read): e.g. a sum of partial objectives over chunks of rows held
+        elsewhere. It may carry ``ftol`` and ``refine`` as
+        ``LeastSquaresObjective`` does.
 
     Returns
     -------
@@ -82,8 +89,12 @@ def fit_lbfgs(
     """
     penalty = L2(alpha) if penalty is None else penalty
     with np.errstate(all="ignore"):  # huge X may overflow X.T @ X: detected below
-        objective = _full_batch_objective(network, loss, X, Y, penalty.smooth, sample_weight)
-        variables = SplitWeights(objective, network, penalty, X.shape[0], sample_weight)
+        if objective is None:
+            objective = _full_batch_objective(network, loss, X, Y, penalty.smooth, sample_weight)
+            weight_sum = X.shape[0] if sample_weight is None else float(sample_weight.sum())
+        else:
+            weight_sum = None  # the objective knows it: objective.weight_sum
+        variables = SplitWeights(objective, network, penalty, weight_sum)
         options = {
             "maxiter": max_iter,
             "maxfun": max_fun,
@@ -122,8 +133,8 @@ class SplitWeights:
         differentiable part of the penalty only (``penalty.smooth``).
     network : Network
     penalty : L2 or ElasticNet
-    n_samples : int
-    sample_weight : ndarray or None
+    weight_sum : float, default=None
+        ``sum(w)`` of the data; None to read ``objective.weight_sum``.
 
     Notes
     -----
@@ -139,11 +150,13 @@ class SplitWeights:
     variables are ``params`` themselves.
     """
 
-    def __init__(self, objective, network, penalty, n_samples, sample_weight):
+    def __init__(self, objective, network, penalty, weight_sum=None):
         self.objective, self.network = objective, network
         self.split = bool(penalty.l1_strength)
-        weight_sum = n_samples if sample_weight is None else float(sample_weight.sum())
-        self.l1 = penalty.l1_strength / weight_sum
+        self.l1_strength = penalty.l1_strength
+        # None: the objective reports the weight sum of its data (a chunked one
+        # learns it at its first evaluation).
+        self.weight_sum = weight_sum
         self.n_coef = network.n_coef
         n_bias = len(network.params) - self.n_coef
         self.bounds = None
@@ -187,9 +200,11 @@ class SplitWeights:
         if not self.split:
             return value, grad.astype(np.float64)
         k = self.n_coef
+        weight_sum = self.objective.weight_sum if self.weight_sum is None else self.weight_sum
+        l1 = self.l1_strength / weight_sum
         grad_W = grad[:k].astype(np.float64)
-        value += self.l1 * float(x[: 2 * k].sum())
-        return value, np.concatenate([grad_W + self.l1, self.l1 - grad_W, grad[k:]])
+        value += l1 * float(x[: 2 * k].sum())
+        return value, np.concatenate([grad_W + l1, l1 - grad_W, grad[k:]])
 
 
 def _interpret(solution, gradient, result, options):

@@ -134,10 +134,26 @@ class LeastSquaresObjective:
     ftol = 0.0
 
     def __init__(self, network, X, Y, alpha=0.0, sample_weight=None):
+        weight_sum = X.shape[0] if sample_weight is None else float(sample_weight.sum())
+        gram = gram_statistics(X, Y, sample_weight, network.fit_intercept)
+        self._use_gram(network, *gram, weight_sum, alpha)
+
+    @classmethod
+    def from_gram(cls, network, G, B, yy, weight_sum, alpha=0.0):
+        """The same objective from ``G``, ``B``, ``yy`` and ``sum(w)`` computed elsewhere.
+
+        They are sums over samples, so they can be summed over chunks of rows
+        (``gram`` of each chunk) that never sit in one process.
+        """
+        objective = cls.__new__(cls)
+        objective._use_gram(network, G, B, yy, weight_sum, alpha)
+        return objective
+
+    def _use_gram(self, network, G, B, yy, weight_sum, alpha):
         self.network = network
         self.alpha = alpha
-        self.weight_sum = X.shape[0] if sample_weight is None else float(sample_weight.sum())
-        self.G, self.B, self.yy = _gram(X, Y, sample_weight, network.fit_intercept)
+        self.weight_sum = weight_sum
+        self.G, self.B, self.yy = G, B, yy
         self._G_ext, self._B_ext = self.G.astype(np.longdouble), self.B.astype(np.longdouble)
         self.grad = np.zeros_like(network.params)
 
@@ -226,7 +242,7 @@ class LeastSquaresObjective:
             intercepts[0][...] = theta[n_features]
 
 
-def _gram(X, Y, sample_weight, fit_intercept, chunk_rows=4096):
+def gram_statistics(X, Y, sample_weight, fit_intercept, chunk_rows=4096):
     """``G = Xa.T D Xa``, ``B = Xa.T D Y``, ``yy`` in float64, one chunk of rows at a time.
 
     Always float64: a float32 Gram matrix of collinear features can come out

@@ -168,6 +168,8 @@ class MiniBatches:
     def __init__(self, X, Y, sample_weight, batch_size, shuffle, rng, order=None):
         self.X, self.Y, self.sample_weight = X, Y, sample_weight
         self.n_samples = X.shape[0]
+        #: The weight of all the rows, the divisor of a penalty over all the data.
+        self.weight_sum = self.n_samples if sample_weight is None else float(sample_weight.sum())
         self.batch_size = batch_size
         self.shuffle = shuffle and batch_size < self.n_samples
         self.rng = rng
@@ -249,6 +251,7 @@ def fit_stochastic(
     validation_score=None,
     verbose=False,
     penalty=None,
+    batches=None,
 ):
     """Train ``network`` in place with mini-batch SGD or Adam.
 
@@ -280,18 +283,26 @@ def fit_stochastic(
     penalty : L2 or ElasticNet, default=None
         The penalty (``penalties.py``); None means ``L2(alpha)``. Its L1 term
         is applied by a proximal step after each update.
+    batches : iterable, default=None
+        Replaces the :class:`MiniBatches` of ``X``, ``Y`` and ``sample_weight``
+        (which are then not read): iterated once per epoch, it yields
+        ``(X_batch, Y_batch, w_batch)`` of at most ``batch_size`` rows, and has
+        ``n_samples`` and ``weight_sum`` attributes (the rows of one epoch and
+        their total weight). E.g. the chunks of
+        an array too large for memory, visited one at a time.
 
     Returns
     -------
     TrainingResult
     """
     penalty = L2(alpha) if penalty is None else penalty
-    batches = MiniBatches(X, Y, sample_weight, batch_size, shuffle, state.rng, state.order)
-    state.order = batches.order
+    if batches is None:
+        batches = MiniBatches(X, Y, sample_weight, batch_size, shuffle, state.rng, state.order)
+        state.order = batches.order
     workspace = Workspace(network, batch_size)
     penalty_weight_sum = None
     if penalty_over_all_data:
-        penalty_weight_sum = X.shape[0] if sample_weight is None else float(sample_weight.sum())
+        penalty_weight_sum = batches.weight_sum
     objective = BatchObjective(network, loss, penalty, workspace, penalty_weight_sum)
     result = TrainingResult(validation_scores=None if validation_score is None else [])
     with np.errstate(all="ignore"):  # non-finite values are detected, not warned about
