@@ -13,13 +13,15 @@ approximated: each weight is split into a positive and a negative part,
 ``||W||_1`` becomes the linear ``sum(P + N)`` (:class:`SplitWeights`).
 """
 
+import time
+
 import numpy as np
 import scipy.optimize
 
 from .network import Workspace
 from .objective import LeastSquaresObjective, value_and_gradient
 from .penalties import L2
-from .training import Divergence, TrainingResult
+from .training import Divergence, EpochRecord, TrainingResult
 
 #: L-BFGS also stops when the objective's relative decrease falls below
 #: ``tol * LBFGS_FTOL_PER_TOL``: at the default tol=1e-4 that is 64 machine
@@ -48,6 +50,8 @@ def fit_lbfgs(
     verbose=False,
     penalty=None,
     objective=None,
+    validation=None,
+    on_epoch=None,
 ):
     """Train ``network`` in place with L-BFGS-B on the full-batch objective.
 
@@ -81,6 +85,11 @@ def fit_lbfgs(
         read): e.g. a sum of partial objectives over chunks of rows held
         elsewhere. It may carry ``ftol`` and ``refine`` as
         ``LeastSquaresObjective`` does.
+    validation : callable, default=None
+        ``validation() -> (val_loss, val_score)`` at ``network.params``,
+        recorded after every iteration (L-BFGS never stops on it).
+    on_epoch : callable, default=None
+        ``on_epoch(record)`` after every iteration, with its ``EpochRecord``.
 
     Returns
     -------
@@ -103,7 +112,16 @@ def fit_lbfgs(
             "maxls": max_line_search,
         }
         result = TrainingResult()
-        solution, first_value = _run_scipy_lbfgs(variables, result, options, verbose)
+        recorder = _Recorder(variables, penalty, result, validation, on_epoch, verbose)
+        try:
+            solution, first_value = _run_scipy_lbfgs(variables, recorder, options)
+        except KeyboardInterrupt:
+            # Ctrl-C: keep the last completed iteration's parameters, and stop.
+            variables.set(recorder.last_x)
+            result.n_iter = len(result.history)
+            result.loss = result.loss_curve[-1] if result.loss_curve else objective()[0]
+            result.interrupted, result.message = True, "Training interrupted by user."
+            return result
         variables.set(solution.x)
         result.n_iter = min(int(solution.nit), max_iter)
         result.loss = float(solution.fun)
@@ -112,7 +130,9 @@ def fit_lbfgs(
         if hasattr(objective, "refine") and not variables.split and np.isfinite(result.loss):
             # Each step costs about one evaluation: max_fun bounds them too.
             budget = min(max_iter - result.n_iter, max_fun - int(solution.nfev))
-            steps, reached = objective.refine(tol, max_steps=max(budget, 0))
+            steps, reached = objective.refine(
+                tol, max_steps=max(budget, 0), on_step=recorder.conjugate_gradient_step
+            )
             result.n_iter += steps
             result.loss = objective()[0]
             if reached:
@@ -180,18 +200,22 @@ class SplitWeights:
         self.network.params[:k] = x[:k] - x[k : 2 * k]
         self.network.params[k:] = x[2 * k :]
 
-    def projected_gradient(self, x, grad):
-        """Largest entry of ``grad`` once the parts resting on their bound 0 are left out.
+    def projected(self, x, grad):
+        """``grad`` with the entries of parts resting on their bound 0 (and pushing on it) zeroed.
 
         At the bound, a positive gradient entry only pushes against the bound:
         it is not a direction L-BFGS-B could still follow.
         """
         if not self.split:
-            return float(np.abs(grad).max()) if grad.size else 0.0
+            return grad
         k2 = 2 * self.n_coef
-        free = np.ones(len(x), dtype=bool)
-        free[:k2] = ~((x[:k2] <= 0) & (grad[:k2] > 0))
-        return float(np.abs(grad[free]).max()) if free.any() else 0.0
+        pushing = np.zeros(len(x), dtype=bool)
+        pushing[:k2] = (x[:k2] <= 0) & (grad[:k2] > 0)
+        return np.where(pushing, 0.0, grad)
+
+    def projected_gradient(self, x, grad):
+        """Largest entry of the projected gradient (see :meth:`projected`)."""
+        return float(np.abs(self.projected(x, grad)).max()) if grad.size else 0.0
 
     def __call__(self, x):
         """Value and gradient (a new float64 array: scipy keeps references) at ``x``."""
@@ -254,22 +278,79 @@ def _interpret(solution, gradient, result, options):
         )
 
 
-def _run_scipy_lbfgs(variables, result, options, verbose):
-    """scipy's L-BFGS-B from ``network.params``; records the loss curve into ``result``."""
+class _Recorder:
+    """Turns each finished L-BFGS iteration into an ``EpochRecord`` (and a printed line).
+
+    scipy calls back with the accepted point ``x_k`` after its line search,
+    whose last evaluation is at ``x_k``: the value and gradient recorded are
+    those of that evaluation (re-evaluated only if scipy's point differs).
+    """
+
+    def __init__(self, variables, penalty, result, validation, on_epoch, verbose):
+        self.variables, self.penalty, self.result = variables, penalty, result
+        self.validation, self.on_epoch, self.verbose = validation, on_epoch, verbose
+        self.last_x = variables.start()
+        self.last_evaluation = None  # (x, value, grad) of scipy's latest call
+        self.clock = time.perf_counter()
+
+    def evaluate(self, x):
+        value, grad = self.variables(x)
+        self.last_evaluation = (x.copy(), value, grad)
+        return value, grad
+
+    def __call__(self, intermediate_result):
+        x = intermediate_result.x
+        evaluated_x, _, grad = self.last_evaluation
+        if not np.array_equal(evaluated_x, x):
+            _, grad = self.variables(x)
+        self.variables.set(x)
+        self.last_x = x.copy()
+        self._record(float(intermediate_result.fun), self.variables.projected(x, grad))
+        if not np.isfinite(intermediate_result.fun):
+            raise StopIteration
+
+    def conjugate_gradient_step(self, value, grad):
+        """A step of the least-squares finish, recorded as an iteration too."""
+        self._record(float(value), grad)
+
+    def _record(self, value, grad):
+        network = self.variables.network
+        W = network.params[: network.n_coef]
+        weight_sum = self.variables.weight_sum or self.variables.objective.weight_sum
+        n = len(self.result.history) + 1
+        record = EpochRecord(
+            loss=value,
+            penalty=self.penalty.value(W, weight_sum),
+            learning_rate=None,
+            grad_norm=float(np.linalg.norm(grad)),
+            n_steps=n,
+            seconds=time.perf_counter() - self.clock,
+        )
+        if self.validation is not None and np.isfinite(value):
+            record.val_loss, record.val_score = self.validation()
+        self.result.loss_curve.append(value)
+        self.result.history.append(record)
+        if self.verbose:
+            line = f"Iteration {n}, loss = {value:.8f}, grad_norm = {record.grad_norm:.3e}"
+            if record.val_loss is not None:
+                line += f", val_loss = {record.val_loss:.8f}"
+            if record.val_score is not None:
+                line += f", val_score = {record.val_score:.6f}"
+            print(line)
+        if self.on_epoch is not None:
+            self.on_epoch(record)
+        self.clock = time.perf_counter()
+
+
+def _run_scipy_lbfgs(variables, recorder, options):
+    """scipy's L-BFGS-B from ``network.params``; ``recorder`` sees every iteration."""
     first_values = []
 
     def fun(x):
-        value, grad = variables(x)
+        value, grad = recorder.evaluate(x)
         if not first_values:
             first_values.append(value)
         return value, grad
-
-    def callback(intermediate_result):
-        result.loss_curve.append(float(intermediate_result.fun))
-        if verbose:
-            print(f"Iteration {len(result.loss_curve)}, loss = {result.loss_curve[-1]:.8f}")
-        if not np.isfinite(intermediate_result.fun):
-            raise StopIteration
 
     solution = scipy.optimize.minimize(
         fun,
@@ -277,7 +358,7 @@ def _run_scipy_lbfgs(variables, result, options, verbose):
         method="L-BFGS-B",
         jac=True,
         bounds=variables.bounds,
-        callback=callback,
+        callback=recorder,
         options=options,
     )
     return solution, first_values[0]

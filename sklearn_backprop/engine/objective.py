@@ -76,6 +76,7 @@ def value_and_gradient(
     value : float
     grad : ndarray of shape (n_params,)
         ``workspace.grad``: overwritten by the next call; copy it to keep it.
+        The penalty's part of ``value`` is left in ``workspace.penalty_value``.
 
     Notes
     -----
@@ -99,7 +100,10 @@ def value_and_gradient(
 
     penalty = L2(alpha) if penalty is None else penalty
     W = network.params[: network.n_coef]
-    value += penalty.value(W, penalty_weight_sum)
+    penalty_value = penalty.value(W, penalty_weight_sum)
+    # Kept for the training loop's per-epoch record ("penalty"), at no cost.
+    workspace.penalty_value = penalty_value
+    value += penalty_value
     penalty.add_gradient(W, grad[: network.n_coef], penalty_weight_sum)
     return value, grad
 
@@ -193,7 +197,7 @@ class LeastSquaresObjective:
             self.grad[: self.network.n_coef] += (self.alpha / self.weight_sum) * W
         return float(value), self.grad
 
-    def refine(self, tol, max_steps):
+    def refine(self, tol, max_steps, on_step=None):
         """Conjugate gradients on the quadratic, from ``network.params``.
 
         Solves ``H theta = B / sum(w)``, ``H = (G + alpha * P) / sum(w)`` (``P``
@@ -205,6 +209,8 @@ class LeastSquaresObjective:
         steps : int
         reached : bool
             Whether the gradient test was met.
+
+        ``on_step(value, grad)``, if given, is called after every step.
 
         Notes
         -----
@@ -231,6 +237,9 @@ class LeastSquaresObjective:
             rr, rr_old = float(np.sum(r * r)), rr
             d = r + (rr / rr_old) * d
             steps += 1
+            if on_step is not None:
+                self._set_theta(theta)
+                on_step(*self())
         self._set_theta(theta)
         return steps, bool(np.abs(self()[1]).max() <= tol)
 

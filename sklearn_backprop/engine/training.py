@@ -19,6 +19,7 @@ Everything random (shuffling) draws from one generator kept in
 paused (``partial_fit``, pickling) and resumed bit for bit.
 """
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,6 +40,41 @@ class Divergence:
     epoch: int
     loss_before: float
     loss_after: float
+
+
+@dataclass
+class EpochRecord:
+    """What one epoch (stochastic) or iteration (L-BFGS) did: one row of ``history_``.
+
+    Attributes
+    ----------
+    loss : float
+        The objective that was minimised, penalty included: for SGD/Adam the
+        weighted mean of the epoch's mini-batch objectives, each before its step.
+    penalty : float
+        The penalty's part of ``loss``.
+    learning_rate : float or None
+        The step size used in the epoch (Adam's base rate); None for L-BFGS.
+    grad_norm : float
+        Euclidean norm of the full objective's gradient (L-BFGS), or the root
+        mean square of the epoch's mini-batch gradient norms (SGD/Adam).
+    n_steps : int
+        Parameter updates so far in the run.
+    seconds : float
+        Wall time of the epoch or iteration.
+    val_loss, val_score : float or None
+        Loss (same definition as ``loss``) and score on validation data, when
+        there are validation data.
+    """
+
+    loss: float
+    penalty: float
+    learning_rate: float | None
+    grad_norm: float
+    n_steps: int
+    seconds: float
+    val_loss: float | None = None
+    val_score: float | None = None
 
 
 @dataclass
@@ -65,6 +101,11 @@ class TrainingResult:
         Whether the parameters were reset to the best validation checkpoint.
     limit : {"max_iter", "max_fun"} or None
         The budget that ended an unconverged L-BFGS run, if one did.
+    history : list of EpochRecord
+        One record per epoch or iteration of this call.
+    interrupted : bool
+        Whether a KeyboardInterrupt ended training; the parameters are those
+        of the last completed epoch or iteration.
     """
 
     n_iter: int = 0
@@ -76,6 +117,8 @@ class TrainingResult:
     divergence: Divergence | None = None
     restored_best: bool = False
     limit: str | None = None
+    history: list = field(default_factory=list)
+    interrupted: bool = False
 
 
 class StoppingMonitor:
@@ -135,6 +178,8 @@ class StochasticState:
         Samples seen so far (drives the "invscaling" schedule).
     epochs : int
         Epochs run so far, over every call.
+    n_steps : int
+        Parameter updates (mini-batch steps) so far, over every call.
     initial_loss : float or None
         Loss of the first mini-batch, before any update: the "before" of a
         divergence in the first epoch.
@@ -151,6 +196,7 @@ class StochasticState:
     rng: object
     t: int = 0
     epochs: int = 0
+    n_steps: int = 0
     initial_loss: float | None = None
     last_loss: float | None = None
     order: np.ndarray | None = None
@@ -252,6 +298,9 @@ def fit_stochastic(
     verbose=False,
     penalty=None,
     batches=None,
+    validation=None,
+    early_stopping=None,
+    on_epoch=None,
 ):
     """Train ``network`` in place with mini-batch SGD or Adam.
 
@@ -278,6 +327,16 @@ def fit_stochastic(
     validation_score : callable, default=None
         ``validation_score() -> float`` (higher is better) on held-out data;
         when given it drives stopping and the best parameters are restored.
+        Shorthand for ``validation=lambda: (None, validation_score())`` with
+        ``early_stopping=True``.
+    validation : callable, default=None
+        ``validation() -> (val_loss, val_score)`` at ``network.params`` on
+        validation data, evaluated after every epoch and recorded.
+    early_stopping : bool, default=None
+        Whether ``val_score`` (higher is better) drives stopping, with the best
+        parameters restored at the end. None: whenever ``validation`` is given.
+    on_epoch : callable, default=None
+        ``on_epoch(record)`` after every epoch, with its :class:`EpochRecord`.
     verbose : bool, default=False
         Print ``Iteration k, loss = ...`` after each epoch.
     penalty : L2 or ElasticNet, default=None
@@ -304,19 +363,34 @@ def fit_stochastic(
     if penalty_over_all_data:
         penalty_weight_sum = batches.weight_sum
     objective = BatchObjective(network, loss, penalty, workspace, penalty_weight_sum)
-    result = TrainingResult(validation_scores=None if validation_score is None else [])
+    if validation_score is not None:
+        validation, early_stopping = (lambda: (None, validation_score())), True
+    early_stopping = validation is not None if early_stopping is None else early_stopping
+    result = TrainingResult(validation_scores=[] if early_stopping else None)
     with np.errstate(all="ignore"):  # non-finite values are detected, not warned about
         watch, reference = FirstEpochWatch(network), None  # see _divergence
         for _ in range(max_epochs):
             first = reference is None
-            epoch_loss = _run_epoch(objective, batches, state, watch if first else None)
-            result.divergence = _divergence(network, state, epoch_loss, reference, watch)
-            reference = epoch_loss if reference is None else min(reference, epoch_loss)
-            _record_epoch(result, state, epoch_loss, batches.n_samples, verbose)
+            start, last_good = time.perf_counter(), network.params.copy()
+            try:
+                epoch = _run_epoch(objective, batches, state, watch if first else None)
+            except KeyboardInterrupt:
+                # Ctrl-C: keep the last completed epoch's parameters, and stop.
+                network.params[...] = last_good
+                result.interrupted, result.message = True, "Training interrupted by user."
+                break
+            result.divergence = _divergence(network, state, epoch.loss, reference, watch)
+            reference = epoch.loss if reference is None else min(reference, epoch.loss)
+            epoch.seconds = time.perf_counter() - start
+            if validation is not None and result.divergence is None:
+                epoch.val_loss, epoch.val_score = validation()
+            _record_epoch(result, state, epoch, batches.n_samples, verbose)
+            if on_epoch is not None:
+                on_epoch(epoch)
             if result.divergence is not None:
                 result.message = "Training diverged."
                 break
-            if _should_stop(network, state, result, validation_score, verbose):
+            if _should_stop(network, state, result, epoch, early_stopping, verbose):
                 break
         else:
             result.message = f"Maximum number of epochs ({max_epochs}) reached."
@@ -327,11 +401,15 @@ def fit_stochastic(
 
 
 def _run_epoch(objective, batches, state, watch=None):
-    """One pass over the data; returns the weighted mean of the mini-batch objectives.
+    """One pass over the data, as an :class:`EpochRecord` (``seconds`` still 0).
 
-    With a :class:`FirstEpochWatch`, the epoch ends early when it sees a blow-up.
+    The loss and its penalty part are weighted means of the mini-batch values;
+    the gradient norm is the root mean square of the mini-batch gradients'
+    (one dot product per batch: no extra pass over the data). With a
+    :class:`FirstEpochWatch`, the epoch ends early when it sees a blow-up.
     """
-    total, total_weight = 0.0, 0.0
+    total, total_penalty, total_weight, squared_norms, steps = 0.0, 0.0, 0.0, 0.0, 0
+    learning_rate = float(state.optimizer.learning_rate)
     for X_batch, Y_batch, w_batch in batches:
         batch_weight = len(Y_batch) if w_batch is None else float(w_batch.sum())
         if batch_weight == 0:  # every sample weighs 0: nothing to learn from this batch
@@ -340,13 +418,24 @@ def _run_epoch(objective, batches, state, watch=None):
         value, grad = objective(X_batch, Y_batch, sample_weight=w_batch)
         if state.initial_loss is None:
             state.initial_loss = value
+        squared_norms += float(grad @ grad)
         state.optimizer.step(objective.network.params, grad)
         objective.prox(state.optimizer, batch_weight)
+        steps += 1
         total += value * batch_weight
+        total_penalty += objective.workspace.penalty_value * batch_weight
         total_weight += batch_weight
         if watch is not None and watch.exploded(value, objective, X_batch, Y_batch, w_batch):
             break
-    return total / total_weight
+    state.n_steps += steps
+    return EpochRecord(
+        loss=total / total_weight,
+        penalty=total_penalty / total_weight,
+        learning_rate=learning_rate,
+        grad_norm=float(np.sqrt(squared_norms / max(steps, 1))),
+        n_steps=state.n_steps,
+        seconds=0.0,
+    )
 
 
 class FirstEpochWatch:
@@ -391,15 +480,21 @@ class FirstEpochWatch:
         return self.blew_up
 
 
-def _record_epoch(result, state, epoch_loss, n_samples, verbose):
+def _record_epoch(result, state, epoch, n_samples, verbose):
     state.t += n_samples
     state.epochs += 1
-    state.last_loss = epoch_loss
+    state.last_loss = epoch.loss
     result.n_iter += 1
-    result.loss = epoch_loss
-    result.loss_curve.append(epoch_loss)
+    result.loss = epoch.loss
+    result.loss_curve.append(epoch.loss)
+    result.history.append(epoch)
     if verbose:
-        print(f"Iteration {state.epochs}, loss = {epoch_loss:.8f}")
+        line = f"Iteration {state.epochs}, loss = {epoch.loss:.8f}"
+        if epoch.val_loss is not None:
+            line += f", val_loss = {epoch.val_loss:.8f}"
+        if epoch.val_score is not None:
+            line += f", val_score = {epoch.val_score:.6f}"
+        print(line)
 
 
 def _divergence(network, state, loss_after, reference, watch):
@@ -424,20 +519,18 @@ def _divergence(network, state, loss_after, reference, watch):
     return Divergence(epoch=state.epochs + 1, loss_before=before, loss_after=loss_after)
 
 
-def _should_stop(network, state, result, validation_score, verbose):
+def _should_stop(network, state, result, epoch, early_stopping, verbose):
     """Score the epoch, update the monitor and the schedule; True to end training."""
-    if validation_score is None:
-        score = -result.loss
-    else:
-        score = validation_score()
+    if early_stopping:
+        score = epoch.val_score
         result.validation_scores.append(score)
-        if verbose:
-            print(f"Validation score: {score:.6f}")
+    else:
+        score = -epoch.loss
     patience_exhausted = state.monitor.update(score, network.params)
     state.optimizer.end_epoch(state.t)
     if not patience_exhausted:
         return False
-    what = "Training loss" if validation_score is None else "Validation score"
+    what = "Validation score" if early_stopping else "Training loss"
     message = (
         f"{what} did not improve more than tol={state.monitor.tol:f} "
         f"for {state.monitor.patience} consecutive epochs."
