@@ -43,7 +43,9 @@ except ImportError:  # the dask extra is not installed
     distributed = None
 
 QUICK = os.environ.get("SKLEARN_BACKPROP_EXAMPLES_QUICK") == "1"
-DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "images"
+# sphinx-gallery and notebooks define no __file__: write next to them then.
+HERE = Path(__file__).resolve().parents[1] if "__file__" in globals() else None
+DEFAULT_OUTPUT = HERE / "docs" / "images" if HERE else Path.cwd()
 OUTPUT_DIR = Path(os.environ.get("SKLEARN_BACKPROP_EXAMPLES_OUTPUT", DEFAULT_OUTPUT))
 
 # %%

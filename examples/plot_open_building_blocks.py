@@ -35,7 +35,9 @@ from sklearn.model_selection import train_test_split
 from sklearn_backprop import Activation, ScratchLinearRegression, ScratchMLPClassifier
 
 QUICK = os.environ.get("SKLEARN_BACKPROP_EXAMPLES_QUICK") == "1"
-DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "images"
+# sphinx-gallery and notebooks define no __file__: write next to them then.
+HERE = Path(__file__).resolve().parents[1] if "__file__" in globals() else None
+DEFAULT_OUTPUT = HERE / "docs" / "images" if HERE else Path.cwd()
 OUTPUT_DIR = Path(os.environ.get("SKLEARN_BACKPROP_EXAMPLES_OUTPUT", DEFAULT_OUTPUT))
 
 # %%

@@ -14,11 +14,14 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import check_scoring
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _dask, inspection
+from . import _callbacks, _dask, inspection
+from ._history import store_history
 from ._validation import (
     activations,
     aligned,
@@ -41,7 +44,7 @@ from .engine import (
 )
 
 
-class BaseScratchEstimator(BaseEstimator):
+class BaseScratchEstimator(_callbacks.CallbackSupportMixin, BaseEstimator):
     """The fit/predict skeleton shared by every estimator; not for direct use.
 
     Subclasses provide a head mixin (``_encode_targets``, ``_make_loss``,
@@ -79,7 +82,7 @@ class BaseScratchEstimator(BaseEstimator):
 
     # ---- fitting ---------------------------------------------------------------
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
         """Fit the model to ``X`` and ``y``.
 
         Parameters
@@ -90,38 +93,73 @@ class BaseScratchEstimator(BaseEstimator):
             Targets: class labels (classifiers) or real values (regressors).
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; each sample's loss counts ``w_i / sum(w)``.
+        X_val : {array-like, sparse matrix} of shape (n_val_samples, n_features), \
+                default=None
+            Validation data, as in HistGradientBoosting: their loss and score
+            (``scoring``) are recorded in ``history_`` after every epoch or
+            iteration, and with ``early_stopping`` they replace the split of
+            ``validation_fraction`` out of ``X``. Validated like ``X`` (same
+            features; for classifiers, only classes seen in ``y``). In a
+            Pipeline, ``Pipeline(..., transform_input=["X_val"])`` with
+            ``set_fit_request(X_val=True, y_val=True)`` preprocesses them.
+        y_val : array-like of shape (n_val_samples,) or (n_val_samples, n_outputs), \
+                default=None
+            Validation targets; given with ``X_val``.
+        sample_weight_val : array-like of shape (n_val_samples,), default=None
+            Weights of the validation samples.
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        validation_data = _validation_data(X_val, y_val, sample_weight_val)
+        return self._fit(X, y, sample_weight, incremental=False, validation_data=validation_data)
 
-    def _fit(self, X, y, sample_weight, incremental):
+    def _fit(self, X, y, sample_weight, incremental, validation_data=None):
+        with _callbacks.managed(self):
+            return self._fit_managed(X, y, sample_weight, incremental, validation_data)
+
+    def _fit_managed(self, X, y, sample_weight, incremental, validation_data):
         validate_hyperparameters(self)
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True.")
         if not incremental:
             self._training_state = None
         if _dask.is_dask_array(X, y, sample_weight):
+            if validation_data is not None:
+                raise ValueError("X_val and y_val are not supported with Dask arrays.")
             network, loss, result = _dask.fit(self, X, y, sample_weight, incremental)
             return self._finish(network, loss, result, incremental)
         data = self._prepare(X, y, sample_weight, incremental)
         X, Y, y, sample_weight, network, loss, rng = data
+        validation = None
+        if validation_data is not None:
+            validation = self._validation(network, loss, X, sample_weight, validation_data)
+        epochs = 1 if incremental else self.max_iter
+        reporter = _callbacks.FitReporter(self, X, y, sample_weight, max_subtasks=epochs + 1)
+        reporter.start(network)
         if self.solver == "lbfgs":
             result = fit_lbfgs(
                 network, loss, X, Y, sample_weight,
                 alpha=self.alpha, max_iter=self.max_iter, max_fun=self.max_fun,
                 tol=self.tol, verbose=bool(self.verbose), penalty=self._penalty(),
-                **self._lbfgs_stopping(),
+                validation=validation, on_epoch=reporter.epoch_end, **self._lbfgs_stopping(),
             )  # fmt: skip
         else:
-            result = self._fit_stochastic(network, loss, X, Y, y, sample_weight, rng, incremental)
+            result = self._fit_stochastic(
+                network, loss, X, Y, y, sample_weight, rng, incremental, validation, reporter
+            )
+        reporter.finish()
         return self._finish(network, loss, result, incremental)
 
     def _finish(self, network, loss, result, incremental):
         """Report the solver's outcome (error or warning), then store the fitted model."""
+        if result.interrupted:
+            # As scikit-learn's MLP: the model of the last completed epoch is kept.
+            warnings.warn("Training interrupted by user.", UserWarning, stacklevel=5)
+            self._store(network, loss, result, incremental)
+            return self
         try:
             self._check_result(result, incremental)
         except ValueError:
@@ -200,23 +238,24 @@ class BaseScratchEstimator(BaseEstimator):
                 f"fitted network has {fitted[-1]}."
             )
 
-    def _fit_stochastic(self, network, loss, X, Y, y, sample_weight, rng, incremental):
+    def _fit_stochastic(
+        self, network, loss, X, Y, y, sample_weight, rng, incremental, validation, reporter
+    ):
         if sp.issparse(X):
             X = X.tocsr()  # mini-batches gather rows
-        validation_score = None
-        if self.early_stopping:
-            X, Y, sample_weight, validation_score = self._hold_out(
-                network, X, Y, y, sample_weight, rng
-            )
+        early_stopping = self.early_stopping and not incremental
+        if early_stopping and validation is None:
+            X, Y, sample_weight, held_out = self._hold_out(X, Y, y, sample_weight, rng)
+            validation = self._validation(network, loss, X, sample_weight, held_out)
         batch_size = self._batch_size(X.shape[0])
         state = self._stochastic_state(rng, incremental, X, loss, sample_weight, batch_size)
         return fit_stochastic(
             network, loss, X, Y, sample_weight, state,
             alpha=self.alpha, batch_size=batch_size,
             max_epochs=1 if incremental else self.max_iter, shuffle=self.shuffle,
-            penalty_over_all_data=self._penalty_over_all_data,
-            validation_score=validation_score, verbose=bool(self.verbose),
-            penalty=self._penalty(),
+            penalty_over_all_data=self._penalty_over_all_data, verbose=bool(self.verbose),
+            penalty=self._penalty(), validation=validation, early_stopping=early_stopping,
+            on_epoch=reporter.epoch_end,
         )  # fmt: skip
 
     def _stochastic_state(self, rng, incremental, X, loss, sample_weight, batch_size):
@@ -243,8 +282,11 @@ class BaseScratchEstimator(BaseEstimator):
             )  # fmt: skip
         return Adam(learning_rate_init, self.beta_1, self.beta_2, self.epsilon)
 
-    def _hold_out(self, network, X, Y, y, sample_weight, rng):
-        """Split off ``validation_fraction`` for early stopping (stratified for labels)."""
+    def _hold_out(self, X, Y, y, sample_weight, rng):
+        """Split off ``validation_fraction`` for early stopping (stratified for labels).
+
+        The held-out part keeps its sample weights, which its score then uses.
+        """
         stratify = y if is_classifier(self) and y.ndim == 1 else None
         arrays = (X, Y, y) if sample_weight is None else (X, Y, y, sample_weight)
         parts = train_test_split(
@@ -253,7 +295,7 @@ class BaseScratchEstimator(BaseEstimator):
             random_state=rng,
             stratify=stratify,
         )
-        X_train, X_val, Y_train, _, _, y_val = parts[:6]
+        X_train, X_val, Y_train, Y_val, _, y_val = parts[:6]
         w_train, w_val = parts[6:] if sample_weight is not None else (None, None)
         if X_val.shape[0] < 2:
             raise ValueError(
@@ -266,11 +308,66 @@ class BaseScratchEstimator(BaseEstimator):
                 f"Every sample of the early-stopping {part} split has zero sample_weight. "
                 "Change validation_fraction or random_state, or set early_stopping=False."
             )
+        return X_train, Y_train, w_train, (X_val, Y_val, y_val, w_val)
 
-        def validation_score():
-            return self._validation_score(network, X_val, y_val, w_val)
+    def _prepare_validation(self, validation_data, dtype):
+        """``X_val``, ``y_val``, ``sample_weight_val`` validated like the training data."""
+        X_val, y_val, sample_weight_val = validation_data
+        X_val, y_val = validate_data(
+            self, X_val, y_val, accept_sparse=["csr", "csc"], dtype=dtype, multi_output=True,
+            y_numeric=not is_classifier(self), reset=False,
+        )  # fmt: skip
+        X_val = aligned(X_val)
+        if self._ravel_column_target and y_val.ndim == 2 and y_val.shape[1] == 1:
+            y_val = column_or_1d(y_val, warn=True)
+        if is_classifier(self):
+            unseen = np.setdiff1d(unique_labels(y_val), self.classes_)
+            if len(unseen):
+                raise ValueError(
+                    f"y_val contains labels not seen in y: {unseen!r}; the classes are "
+                    f"{self.classes_!r}."
+                )
+            Y_val = self._label_binarizer.transform(y_val).astype(dtype)
+        else:
+            Y_val = y_val.reshape(y_val.shape[0], -1).astype(dtype)
+        w_val = check_sample_weight(sample_weight_val, X_val.shape[0], dtype)
+        return X_val, Y_val, y_val, w_val
 
-        return X_train, Y_train, w_train, validation_score
+    def _validation(self, network, loss, X, sample_weight, validation_data):
+        """``validation() -> (val_loss, val_score)`` at the network's current parameters.
+
+        ``val_loss`` is the training objective's definition on the validation
+        data (its penalty divided as the training batches' penalty is); the
+        score is ``scoring``'s: the estimator's ``score`` (None), minus the
+        validation loss ("loss"), or a scorer.
+        """
+        if len(validation_data) == 3:  # user-given (X_val, y_val, sample_weight_val)
+            validation_data = self._prepare_validation(validation_data, X.dtype)
+        X_val, Y_val, y_val, w_val = validation_data
+        penalty = self._penalty()
+        divisor = float(X_val.shape[0] if w_val is None else w_val.sum())
+        if self._penalty_over_all_data:
+            divisor = float(X.shape[0] if sample_weight is None else sample_weight.sum())
+        scorer = None
+        if self.scoring not in (None, "loss"):
+            scorer = check_scoring(self, scoring=self.scoring)
+            view = _callbacks.fitted_view(self, network)
+
+        def validation():
+            with np.errstate(all="ignore"):
+                Z = network.forward(X_val)
+                if not np.isfinite(Z).all():
+                    return np.nan, np.nan
+                value, _ = loss.value_and_link(Y_val, Z, w_val)
+            val_loss = float(value) + penalty.value(network.params[: network.n_coef], divisor)
+            if self.scoring == "loss":
+                return val_loss, -val_loss
+            if scorer is None:
+                return val_loss, float(self._validation_score(network, X_val, y_val, w_val))
+            metadata = {} if w_val is None else {"sample_weight": w_val}
+            return val_loss, float(scorer(view, X_val, y_val, **metadata))
+
+        return validation
 
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":
@@ -280,7 +377,7 @@ class BaseScratchEstimator(BaseEstimator):
                 f"batch_size={self.batch_size} is larger than the number of training "
                 f"samples ({n_samples}); it is clipped to {n_samples}.",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
         return min(self.batch_size, n_samples)
 
@@ -298,7 +395,7 @@ class BaseScratchEstimator(BaseEstimator):
             warnings.warn(
                 message + " Stopped and restored the parameters with the best validation score.",
                 ConvergenceWarning,
-                stacklevel=5,
+                stacklevel=6,
             )
         elif not result.converged and not incremental:
             if self.solver == "lbfgs":
@@ -315,7 +412,7 @@ class BaseScratchEstimator(BaseEstimator):
                     f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
                     "and the optimization hasn't converged yet."
                 )
-            warnings.warn(message, ConvergenceWarning, stacklevel=5)
+            warnings.warn(message, ConvergenceWarning, stacklevel=6)
 
     def _divergence_advice(self):
         if is_classifier(self):
@@ -345,26 +442,7 @@ class BaseScratchEstimator(BaseEstimator):
         self.n_iter_ = (getattr(self, "n_iter_", 0) if incremental else 0) + result.n_iter
         state = self._training_state
         self.t_ = 0 if state is None else state.t
-        self._store_history(result, state, incremental)
-
-    def _store_history(self, result, state, incremental):
-        """Curves and bests; a warm start or partial_fit extends the previous ones."""
-        continuing = hasattr(self, "loss_curve_") and (incremental or self.warm_start)
-        previous_scores = self.validation_scores_ if continuing else None
-        previous_best = self.best_loss_ if continuing else None
-        self.loss_curve_ = (self.loss_curve_ if continuing else []) + result.loss_curve
-        self.validation_scores_ = self.best_validation_score_ = None
-        if state is None:  # lbfgs
-            best = min(self.loss_curve_, default=self.loss_)
-        elif self.early_stopping:
-            self.validation_scores_ = (previous_scores or []) + result.validation_scores
-            self.best_validation_score_ = state.monitor.best_score
-            best = None
-        else:
-            best = -state.monitor.best_score
-        if best is not None and previous_best is not None:
-            best = min(best, previous_best)
-        self.best_loss_ = best
+        store_history(self, result, state, incremental)
 
     # ---- prediction -------------------------------------------------------------
 
@@ -419,3 +497,14 @@ class BaseScratchEstimator(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def _validation_data(X_val, y_val, sample_weight_val):
+    """The validation arguments of ``fit``, checked for consistency (None if absent)."""
+    if X_val is None and y_val is None:
+        if sample_weight_val is not None:
+            raise ValueError("sample_weight_val is given without X_val and y_val.")
+        return None
+    if X_val is None or y_val is None:
+        raise ValueError("X_val and y_val must be given together (or neither).")
+    return X_val, y_val, sample_weight_val

@@ -39,7 +39,7 @@ class ClassifierHeadMixin(LazyScoreOnDask, ClassifierMixin):
     """Labels in, probabilities out: logistic or softmax link with cross-entropy."""
 
     @available_if(_stochastic_solver)
-    def partial_fit(self, X, y, sample_weight=None, classes=None):
+    def partial_fit(self, X, y, sample_weight=None, classes=None, *, X_val=None, y_val=None):
         """Update the model with one epoch over the given data.
 
         Parameters
@@ -50,6 +50,9 @@ class ClassifierHeadMixin(LazyScoreOnDask, ClassifierMixin):
         classes : array-like of shape (n_classes,), default=None
             Every class that will ever be seen; required on the first call,
             ignored (if equal) afterwards. Not needed for multilabel ``y``.
+        X_val, y_val : array-like, default=None
+            Validation data: their loss and score are recorded in
+            ``history_``; ``partial_fit`` never stops early.
 
         Returns
         -------
@@ -77,7 +80,8 @@ class ClassifierHeadMixin(LazyScoreOnDask, ClassifierMixin):
                 f"classes={np.unique(np.asarray(classes))!r} is not the same as on the "
                 f"first call to partial_fit ({self.classes_!r})."
             )
-        return self._fit(X, y, sample_weight, incremental=True)
+        validation_data = None if X_val is None and y_val is None else (X_val, y_val, None)
+        return self._fit(X, y, sample_weight, incremental=True, validation_data=validation_data)
 
     def _encode_targets(self, y, first_pass, incremental, dtype):
         check_classification_targets(y)
@@ -239,7 +243,7 @@ class RegressorHeadMixin(LazyScoreOnDask, RegressorMixin):
     """Real targets: identity + squared error, or exp + Poisson deviance."""
 
     @available_if(_stochastic_solver)
-    def partial_fit(self, X, y, sample_weight=None):
+    def partial_fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None):
         """Update the model with one epoch over the given data.
 
         Parameters
@@ -247,12 +251,16 @@ class RegressorHeadMixin(LazyScoreOnDask, RegressorMixin):
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
         sample_weight : array-like of shape (n_samples,), default=None
+        X_val, y_val : array-like, default=None
+            Validation data: their loss and score are recorded in
+            ``history_``; ``partial_fit`` never stops early.
 
         Returns
         -------
         self : object
         """
-        return self._fit(X, y, sample_weight, incremental=True)
+        validation_data = None if X_val is None and y_val is None else (X_val, y_val, None)
+        return self._fit(X, y, sample_weight, incremental=True, validation_data=validation_data)
 
     def _encode_targets(self, y, first_pass, incremental, dtype):
         if self._loss_name() == "poisson" and (y < 0).any():

@@ -86,12 +86,27 @@ def _validate(params, auto_learning_rate=False):
                     "objective random, which L-BFGS cannot minimise. Set dropout=0 or "
                     "change solver."
                 )
+    if "scoring" in params:
+        _check_scoring(params["scoring"])
     class_weight = params.get("class_weight")
     per_output = isinstance(class_weight, list) and all(isinstance(d, dict) for d in class_weight)
     if not (class_weight in (None, "balanced") or isinstance(class_weight, dict) or per_output):
         raise ValueError(
             "class_weight must be None, 'balanced', a dict, or (multilabel y) a list of "
             f"dicts; got {class_weight!r}."
+        )
+
+
+def _check_scoring(scoring):
+    """``scoring``: None, "loss", a scorer name scikit-learn knows, or a callable."""
+    if scoring is None or callable(scoring) or scoring == "loss":
+        return
+    from sklearn.metrics import get_scorer_names
+
+    if not (isinstance(scoring, str) and scoring in get_scorer_names()):
+        raise ValueError(
+            "scoring must be None (the estimator's score), 'loss', a scorer name of "
+            f"sklearn.metrics.get_scorer_names(), or a callable; got {scoring!r}."
         )
 
 

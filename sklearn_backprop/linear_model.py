@@ -210,8 +210,17 @@ class ScratchLinearRegression(_ZeroHiddenLayers, RegressorHeadMixin, BaseScratch
         at least ``tol`` for more than ``n_iter_no_change`` consecutive epochs.
 
     verbose : bool, default=False
-        Whether to print the loss after each iteration or epoch (and the
-        validation score, with ``early_stopping``).
+        Whether to print one line per epoch or iteration: the loss (and, for
+        "lbfgs", the gradient norm), plus the validation loss and score when
+        there are validation data.
+
+    scoring : str, callable or None, default=None
+        What ``val_score`` in ``history_`` (and early stopping) measures on
+        validation data, as in HistGradientBoosting: None for the estimator's
+        ``score`` (accuracy or R², as scikit-learn's MLP), "loss" for minus
+        the validation loss (so that higher is better; stopping on the loss),
+        or any scorer name or callable of :mod:`sklearn.metrics`
+        (``"roc_auc"``, ``"neg_log_loss"``, ``make_scorer(...)``).
 
     warm_start : bool, default=False
         When True, ``fit`` starts from the current ``coefs_`` and
@@ -295,6 +304,21 @@ class ScratchLinearRegression(_ZeroHiddenLayers, RegressorHeadMixin, BaseScratch
     loss_curve_ : list of float
         ``J`` after each iteration ("lbfgs") or each epoch ("sgd", "adam");
         present for every solver. ``warm_start`` and ``partial_fit`` extend it.
+
+    history_ : list of dict
+        One row per epoch ("sgd", "adam") or iteration ("lbfgs"), so that
+        ``pandas.DataFrame(history_)`` is a table, with the keys ``epoch``
+        (1-based, continuing over ``warm_start`` and ``partial_fit``),
+        ``loss`` (as ``loss_curve_``), ``penalty`` (its penalty part),
+        ``learning_rate`` (the step used; None for "lbfgs"), ``grad_norm``
+        (of the full gradient for "lbfgs"; the root mean square of the
+        mini-batch gradients' norms otherwise), ``n_steps`` (updates so far),
+        ``seconds``, and ``val_loss`` / ``val_score`` on validation data
+        (``X_val`` or the early-stopping split; None without).
+
+    best_epoch_ : int or None
+        The epoch whose parameters the model holds when early stopping
+        restored the best; otherwise the epoch of the lowest loss.
 
     best_loss_ : float or None
         Lowest training loss reached (an entry of ``loss_curve_``); None with
@@ -417,6 +441,7 @@ class ScratchLinearRegression(_ZeroHiddenLayers, RegressorHeadMixin, BaseScratch
         random_state=None,
         tol=1e-10,
         verbose=False,
+        scoring=None,
         warm_start=False,
         momentum=0.9,
         nesterovs_momentum=True,
@@ -442,6 +467,7 @@ class ScratchLinearRegression(_ZeroHiddenLayers, RegressorHeadMixin, BaseScratch
         self.random_state = random_state
         self.tol = tol
         self.verbose = verbose
+        self.scoring = scoring
         self.warm_start = warm_start
         self.momentum = momentum
         self.nesterovs_momentum = nesterovs_momentum
@@ -613,8 +639,17 @@ class ScratchLogisticRegression(_ZeroHiddenLayers, ClassifierHeadMixin, BaseScra
         for more than ``n_iter_no_change`` consecutive epochs.
 
     verbose : bool, default=False
-        Whether to print the loss after each iteration or epoch (and the
-        validation score, with ``early_stopping``).
+        Whether to print one line per epoch or iteration: the loss (and, for
+        "lbfgs", the gradient norm), plus the validation loss and score when
+        there are validation data.
+
+    scoring : str, callable or None, default=None
+        What ``val_score`` in ``history_`` (and early stopping) measures on
+        validation data, as in HistGradientBoosting: None for the estimator's
+        ``score`` (accuracy or R², as scikit-learn's MLP), "loss" for minus
+        the validation loss (so that higher is better; stopping on the loss),
+        or any scorer name or callable of :mod:`sklearn.metrics`
+        (``"roc_auc"``, ``"neg_log_loss"``, ``make_scorer(...)``).
 
     warm_start : bool, default=False
         When True, ``fit`` starts from the current ``coefs_`` and
@@ -706,6 +741,21 @@ class ScratchLogisticRegression(_ZeroHiddenLayers, ClassifierHeadMixin, BaseScra
     loss_curve_ : list of float
         ``J`` after each iteration ("lbfgs") or each epoch ("sgd", "adam");
         present for every solver. ``warm_start`` and ``partial_fit`` extend it.
+
+    history_ : list of dict
+        One row per epoch ("sgd", "adam") or iteration ("lbfgs"), so that
+        ``pandas.DataFrame(history_)`` is a table, with the keys ``epoch``
+        (1-based, continuing over ``warm_start`` and ``partial_fit``),
+        ``loss`` (as ``loss_curve_``), ``penalty`` (its penalty part),
+        ``learning_rate`` (the step used; None for "lbfgs"), ``grad_norm``
+        (of the full gradient for "lbfgs"; the root mean square of the
+        mini-batch gradients' norms otherwise), ``n_steps`` (updates so far),
+        ``seconds``, and ``val_loss`` / ``val_score`` on validation data
+        (``X_val`` or the early-stopping split; None without).
+
+    best_epoch_ : int or None
+        The epoch whose parameters the model holds when early stopping
+        restored the best; otherwise the epoch of the lowest loss.
 
     best_loss_ : float or None
         Lowest training loss reached (an entry of ``loss_curve_``); None with
@@ -847,6 +897,7 @@ class ScratchLogisticRegression(_ZeroHiddenLayers, ClassifierHeadMixin, BaseScra
         random_state=None,
         tol=1e-4,
         verbose=False,
+        scoring=None,
         warm_start=False,
         momentum=0.9,
         nesterovs_momentum=True,
@@ -873,6 +924,7 @@ class ScratchLogisticRegression(_ZeroHiddenLayers, ClassifierHeadMixin, BaseScra
         self.random_state = random_state
         self.tol = tol
         self.verbose = verbose
+        self.scoring = scoring
         self.warm_start = warm_start
         self.momentum = momentum
         self.nesterovs_momentum = nesterovs_momentum

@@ -183,8 +183,17 @@ class ScratchMLPClassifier(_HiddenLayersMixin, ClassifierHeadMixin, BaseScratchE
         learning_rate="adaptive" lowers the learning rate instead.
 
     verbose : bool, default=False
-        Whether to print the loss after each iteration or epoch (and the
-        validation score, with ``early_stopping``).
+        Whether to print one line per epoch or iteration: the loss (and, for
+        "lbfgs", the gradient norm), plus the validation loss and score when
+        there are validation data.
+
+    scoring : str, callable or None, default=None
+        What ``val_score`` in ``history_`` (and early stopping) measures on
+        validation data, as in HistGradientBoosting: None for the estimator's
+        ``score`` (accuracy or R², as scikit-learn's MLP), "loss" for minus
+        the validation loss (so that higher is better; stopping on the loss),
+        or any scorer name or callable of :mod:`sklearn.metrics`
+        (``"roc_auc"``, ``"neg_log_loss"``, ``make_scorer(...)``).
 
     warm_start : bool, default=False
         When True, ``fit`` starts from the current ``coefs_`` and
@@ -280,6 +289,21 @@ class ScratchMLPClassifier(_HiddenLayersMixin, ClassifierHeadMixin, BaseScratchE
     loss_curve_ : list of float
         ``J`` after each iteration ("lbfgs") or each epoch ("sgd", "adam");
         present for every solver. ``warm_start`` and ``partial_fit`` extend it.
+
+    history_ : list of dict
+        One row per epoch ("sgd", "adam") or iteration ("lbfgs"), so that
+        ``pandas.DataFrame(history_)`` is a table, with the keys ``epoch``
+        (1-based, continuing over ``warm_start`` and ``partial_fit``),
+        ``loss`` (as ``loss_curve_``), ``penalty`` (its penalty part),
+        ``learning_rate`` (the step used; None for "lbfgs"), ``grad_norm``
+        (of the full gradient for "lbfgs"; the root mean square of the
+        mini-batch gradients' norms otherwise), ``n_steps`` (updates so far),
+        ``seconds``, and ``val_loss`` / ``val_score`` on validation data
+        (``X_val`` or the early-stopping split; None without).
+
+    best_epoch_ : int or None
+        The epoch whose parameters the model holds when early stopping
+        restored the best; otherwise the epoch of the lowest loss.
 
     best_loss_ : float or None
         Lowest training loss reached (an entry of ``loss_curve_``); None with
@@ -444,6 +468,7 @@ class ScratchMLPClassifier(_HiddenLayersMixin, ClassifierHeadMixin, BaseScratchE
         random_state=None,
         tol=1e-4,
         verbose=False,
+        scoring=None,
         warm_start=False,
         momentum=0.9,
         nesterovs_momentum=True,
@@ -472,6 +497,7 @@ class ScratchMLPClassifier(_HiddenLayersMixin, ClassifierHeadMixin, BaseScratchE
         self.random_state = random_state
         self.tol = tol
         self.verbose = verbose
+        self.scoring = scoring
         self.warm_start = warm_start
         self.momentum = momentum
         self.nesterovs_momentum = nesterovs_momentum
@@ -645,8 +671,17 @@ class ScratchMLPRegressor(_HiddenLayersMixin, RegressorHeadMixin, BaseScratchEst
         learning_rate="adaptive" lowers the learning rate instead.
 
     verbose : bool, default=False
-        Whether to print the loss after each iteration or epoch (and the
-        validation score, with ``early_stopping``).
+        Whether to print one line per epoch or iteration: the loss (and, for
+        "lbfgs", the gradient norm), plus the validation loss and score when
+        there are validation data.
+
+    scoring : str, callable or None, default=None
+        What ``val_score`` in ``history_`` (and early stopping) measures on
+        validation data, as in HistGradientBoosting: None for the estimator's
+        ``score`` (accuracy or R², as scikit-learn's MLP), "loss" for minus
+        the validation loss (so that higher is better; stopping on the loss),
+        or any scorer name or callable of :mod:`sklearn.metrics`
+        (``"roc_auc"``, ``"neg_log_loss"``, ``make_scorer(...)``).
 
     warm_start : bool, default=False
         When True, ``fit`` starts from the current ``coefs_`` and
@@ -728,6 +763,21 @@ class ScratchMLPRegressor(_HiddenLayersMixin, RegressorHeadMixin, BaseScratchEst
     loss_curve_ : list of float
         ``J`` after each iteration ("lbfgs") or each epoch ("sgd", "adam");
         present for every solver. ``warm_start`` and ``partial_fit`` extend it.
+
+    history_ : list of dict
+        One row per epoch ("sgd", "adam") or iteration ("lbfgs"), so that
+        ``pandas.DataFrame(history_)`` is a table, with the keys ``epoch``
+        (1-based, continuing over ``warm_start`` and ``partial_fit``),
+        ``loss`` (as ``loss_curve_``), ``penalty`` (its penalty part),
+        ``learning_rate`` (the step used; None for "lbfgs"), ``grad_norm``
+        (of the full gradient for "lbfgs"; the root mean square of the
+        mini-batch gradients' norms otherwise), ``n_steps`` (updates so far),
+        ``seconds``, and ``val_loss`` / ``val_score`` on validation data
+        (``X_val`` or the early-stopping split; None without).
+
+    best_epoch_ : int or None
+        The epoch whose parameters the model holds when early stopping
+        restored the best; otherwise the epoch of the lowest loss.
 
     best_loss_ : float or None
         Lowest training loss reached (an entry of ``loss_curve_``); None with
@@ -886,6 +936,7 @@ class ScratchMLPRegressor(_HiddenLayersMixin, RegressorHeadMixin, BaseScratchEst
         random_state=None,
         tol=1e-4,
         verbose=False,
+        scoring=None,
         warm_start=False,
         momentum=0.9,
         nesterovs_momentum=True,
@@ -914,6 +965,7 @@ class ScratchMLPRegressor(_HiddenLayersMixin, RegressorHeadMixin, BaseScratchEst
         self.random_state = random_state
         self.tol = tol
         self.verbose = verbose
+        self.scoring = scoring
         self.warm_start = warm_start
         self.momentum = momentum
         self.nesterovs_momentum = nesterovs_momentum

@@ -44,6 +44,7 @@ from .optimizers import SGD, Adam
 from .penalties import L2, ElasticNet, make_penalty, soft_threshold
 from .training import (
     Divergence,
+    EpochRecord,
     StochasticState,
     StoppingMonitor,
     TrainingResult,
@@ -64,6 +65,7 @@ __all__ = [
     "Dense",
     "Divergence",
     "ElasticNet",
+    "EpochRecord",
     "Exp",
     "Identity",
     "LeakyReLU",
