@@ -242,9 +242,11 @@ class ELU(_BuiltIn):
 
     Notes
     -----
-    forward:   A = Z                     if Z > 0
-               A = alpha * (exp(Z) - 1)  otherwise
-    backward:  dZ = dA * (1 if A > 0 else A + alpha)      (alpha * exp(Z) = A + alpha)
+    ::
+
+        forward:   A = Z                     if Z > 0
+                   A = alpha * (exp(Z) - 1)  otherwise
+        backward:  dZ = dA * (1 if A > 0 else A + alpha)      (alpha * exp(Z) = A + alpha)
 
     ``expm1`` of ``min(Z, 0)``: exact for small ``|z|`` and never overflows.
     """
@@ -274,8 +276,10 @@ class Softplus(_BuiltIn):
 
     Notes
     -----
-    forward:   A = max(Z, 0) + log1p(exp(-|Z|))      (the same, without overflow)
-    backward:  dZ = dA * expit(Z) = dA * (1 - exp(-A))
+    ::
+
+        forward:   A = max(Z, 0) + log1p(exp(-|Z|))      (the same, without overflow)
+        backward:  dZ = dA * expit(Z) = dA * (1 - exp(-A))
 
     ``1 - exp(-A)`` is computed as ``-expm1(-A)``, accurate where ``A`` is tiny.
     """

@@ -84,10 +84,12 @@ class ElasticNet(L2):
 
     Notes
     -----
-    value:     R = (a1 * ||W||_1 + 0.5 * a2 * ||W||^2) / sum(w),
-               a1 = alpha * l1_ratio,  a2 = alpha * (1 - l1_ratio)
-    gradient:  dR/dW = a2 * W / sum(w)          (the L1 term is left to prox)
-    prox:      W = sign(W) * max(|W| - step * a1 / sum(w), 0)   (soft threshold)
+    ::
+
+        value:     R = (a1 * ||W||_1 + 0.5 * a2 * ||W||^2) / sum(w),
+                   a1 = alpha * l1_ratio,  a2 = alpha * (1 - l1_ratio)
+        gradient:  dR/dW = a2 * W / sum(w)          (the L1 term is left to prox)
+        prox:      W = sign(W) * max(|W| - step * a1 / sum(w), 0)   (soft threshold)
 
     Soft thresholding is the exact minimiser of
     ``a1 ||V||_1 / sum(w) + ||V - W||^2 / (2 step)``: a weight whose gradient
