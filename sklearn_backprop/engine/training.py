@@ -385,8 +385,12 @@ def fit_stochastic(
             if validation is not None and result.divergence is None:
                 epoch.val_loss, epoch.val_score = validation()
             _record_epoch(result, state, epoch, batches.n_samples, verbose)
-            if on_epoch is not None:
-                on_epoch(epoch)
+            try:
+                if on_epoch is not None:
+                    on_epoch(epoch)
+            except KeyboardInterrupt:  # after a completed epoch: keep its parameters
+                result.interrupted, result.message = True, "Training interrupted by user."
+                break
             if result.divergence is not None:
                 result.message = "Training diverged."
                 break
