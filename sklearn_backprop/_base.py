@@ -139,6 +139,19 @@ class BaseScratchEstimator(_callbacks.CallbackSupportMixin, BaseEstimator):
         epochs = 1 if incremental else self.max_iter
         reporter = _callbacks.FitReporter(self, X, y, sample_weight, max_subtasks=epochs + 1)
         reporter.start(network)
+        try:
+            self._run_solver(network, loss, X, Y, y, sample_weight, rng, incremental, validation,
+                             reporter)  # fmt: skip
+        except BaseException:
+            reporter.finish(fitted=False)
+            raise
+        reporter.finish(fitted=True)
+        return self
+
+    def _run_solver(
+        self, network, loss, X, Y, y, sample_weight, rng, incremental, validation, reporter
+    ):
+        """Train with the chosen solver, then store the model (or raise)."""
         if self.solver == "lbfgs":
             result = fit_lbfgs(
                 network, loss, X, Y, sample_weight,
@@ -150,14 +163,13 @@ class BaseScratchEstimator(_callbacks.CallbackSupportMixin, BaseEstimator):
             result = self._fit_stochastic(
                 network, loss, X, Y, y, sample_weight, rng, incremental, validation, reporter
             )
-        reporter.finish()
-        return self._finish(network, loss, result, incremental)
+        self._finish(network, loss, result, incremental)
 
     def _finish(self, network, loss, result, incremental):
         """Report the solver's outcome (error or warning), then store the fitted model."""
         if result.interrupted:
             # As scikit-learn's MLP: the model of the last completed epoch is kept.
-            warnings.warn("Training interrupted by user.", UserWarning, stacklevel=5)
+            warnings.warn("Training interrupted by user.", UserWarning, stacklevel=6)
             self._store(network, loss, result, incremental)
             return self
         try:
@@ -377,7 +389,7 @@ class BaseScratchEstimator(_callbacks.CallbackSupportMixin, BaseEstimator):
                 f"batch_size={self.batch_size} is larger than the number of training "
                 f"samples ({n_samples}); it is clipped to {n_samples}.",
                 UserWarning,
-                stacklevel=5,
+                stacklevel=7,
             )
         return min(self.batch_size, n_samples)
 
@@ -395,7 +407,7 @@ class BaseScratchEstimator(_callbacks.CallbackSupportMixin, BaseEstimator):
             warnings.warn(
                 message + " Stopped and restored the parameters with the best validation score.",
                 ConvergenceWarning,
-                stacklevel=6,
+                stacklevel=7,
             )
         elif not result.converged and not incremental:
             if self.solver == "lbfgs":
@@ -412,7 +424,7 @@ class BaseScratchEstimator(_callbacks.CallbackSupportMixin, BaseEstimator):
                     f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
                     "and the optimization hasn't converged yet."
                 )
-            warnings.warn(message, ConvergenceWarning, stacklevel=6)
+            warnings.warn(message, ConvergenceWarning, stacklevel=7)
 
     def _divergence_advice(self):
         if is_classifier(self):

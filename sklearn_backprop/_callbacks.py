@@ -62,21 +62,27 @@ class FitReporter:
         """End the epoch that just finished (with its parameters) and open the next."""
         if not self.active or self.task is None:
             return
-        self.task.call_on_fit_task_end(
+        # Ended once, even if a callback raises (e.g. KeyboardInterrupt to stop).
+        task, self.task = self.task, None
+        task.call_on_fit_task_end(
             estimator=self.estimator, X=self.X, y=self.y, metadata=self.metadata,
             reconstruction_attributes=self._snapshot,
         )  # fmt: skip
         self.task = self._begin()
 
-    def finish(self):
-        """Close the subtask no epoch filled, then the fit task itself."""
+    def finish(self, fitted=True):
+        """Close the subtask no epoch filled, then the fit task itself.
+
+        After a successful fit the estimator itself is the fitted model; after
+        an error no fitted model is handed to the callbacks.
+        """
         if not self.active:
             return
         if self.task is not None:
             self.task.call_on_fit_task_end(estimator=self.estimator)
         self.root.call_on_fit_task_end(
             estimator=self.estimator, X=self.X, y=self.y, metadata=self.metadata,
-            reconstruction_attributes={},
+            reconstruction_attributes={} if fitted else None,
         )  # fmt: skip
 
     def _begin(self):
