@@ -29,6 +29,7 @@ FIGURES = {
     "plot_learnt_features.py": ["learnt_features.png", "learnt_features_epochs.png"],
     "plot_open_building_blocks.py": ["open_building_blocks.png"],
     "plot_dask.py": ["dask.png"],
+    "plot_watching_training.py": ["watching_training.png"],
 }
 
 
@@ -130,3 +131,11 @@ def test_dask_example_falls_back_to_the_default_backend_without_dask(monkeypatch
         runpy.run_path(str(EXAMPLES / "plot_dask.py"), run_name="__main__")
     assert "ran on joblib's default backend only" in printed.getvalue()
     assert (tmp_path / "dask.png").exists()
+
+
+def test_watching_training_keeps_the_best_validation_epoch(run_example):
+    namespace = run_example("plot_watching_training.py").namespace
+    mlp, history = namespace["mlp"], namespace["history"]
+    assert namespace["overfits"]
+    assert mlp.best_epoch_ == int(history["val_loss"].idxmin()) + 1 < mlp.n_iter_
+    assert len(namespace["lbfgs_history"]) == namespace["lbfgs"].n_iter_
