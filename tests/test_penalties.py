@@ -255,3 +255,23 @@ def test_float32_data_keeps_float32_with_l1():
             est = ScratchLinearRegression(penalty="l1", alpha=100.0, solver=solver, max_iter=50)
             est.fit(X.astype(np.float32), y)
             assert est.coef_.dtype == np.float32
+
+
+def test_mini_batch_sgd_with_l1_reaches_the_lbfgs_lasso_objective_with_exact_zeros():
+    # The linear models divide every batch's penalty by the weight of all the data, so
+    # the mini-batch objective's expectation is the full one (issue 13): batch_size=50
+    # reaches the optimum of L-BFGS too; the noise of the batches may move the zeros at
+    # the margin of the lasso's support, but the zeros are exact.
+    X, y = _diabetes()
+    X = StandardScaler().fit_transform(X)
+    params = {"penalty": "l1", "alpha": 1.0 * len(y)}
+    ref = ScratchLinearRegression(**params, **TIGHT).fit(X, y)
+    ours = ScratchLinearRegression(
+        **params, solver="sgd", batch_size=50, learning_rate="adaptive", tol=1e-8,
+        n_iter_no_change=5, max_iter=1000, random_state=0,
+    )  # fmt: skip
+    fit_quietly(ours, X, y)
+    J = lasso_objective(X, y, ours.coef_, ours.intercept_, 1.0, 1.0)
+    J_ref = lasso_objective(X, y, ref.coef_, ref.intercept_, 1.0, 1.0)
+    assert (J - J_ref) / J_ref <= 1e-3
+    assert (ours.coef_ == 0).any()
