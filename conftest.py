@@ -1,5 +1,12 @@
 """Suite-wide pytest setup (tests and the package's doctests)."""
 
+import os
+
+# scikit-learn's check_estimator includes a check that turning array API dispatch on
+# changes nothing for NumPy input; it needs scipy's array API mode, which is read when
+# scipy is first imported. Without it that check is skipped.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
 import pytest
 from threadpoolctl import threadpool_limits
 
