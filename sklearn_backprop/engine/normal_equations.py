@@ -131,6 +131,7 @@ class CenteredNormalEquations:
 
     def __init__(self, X, Y, sample_weight, fit_intercept, alpha):
         self.X = X.astype(np.float64, copy=False)
+        self.XT = self.X.T  # a sparse transpose is a new object: build it once
         self.Y = Y.astype(np.float64, copy=False)
         n_samples, n_features = X.shape
         self.w = np.ones(n_samples) if sample_weight is None else sample_weight.astype(np.float64)
@@ -159,7 +160,7 @@ class CenteredNormalEquations:
 
     def transpose_times(self, U):
         """``Xc.T @ U``."""
-        return np.asarray(self.X.T @ U) - np.outer(self.x_bar, U.sum(axis=0))
+        return np.asarray(self.XT @ U) - np.outer(self.x_bar, U.sum(axis=0))
 
     def residual_value(self, E, W):
         """``J`` from the residual ``E`` at the weights ``W``."""
@@ -182,7 +183,7 @@ class CenteredNormalEquations:
         ``value_and_gradient`` would compute it.
         """
         DE = self.w[:, np.newaxis] * E
-        XtDE = np.asarray(self.X.T @ DE) - self.alpha * W
+        XtDE = np.asarray(self.XT @ DE) - self.alpha * W
         largest = float(np.abs(XtDE).max()) / self.weight_sum
         R = XtDE
         if self.fit_intercept:
