@@ -148,10 +148,11 @@ def test_an_l1_term_on_sparse_wide_data_still_goes_through_lbfgs(solver_spy):
     np.testing.assert_allclose(sparse.coef_, dense.coef_, atol=1e-8)
 
 
-def test_a_step_limit_on_sparse_data_warns_with_the_reason():
+@pytest.mark.parametrize("budget", ["max_iter", "max_fun"])
+def test_a_step_limit_on_sparse_data_warns_with_the_reason(budget):
     X, y, _ = _sparse_problem(SHAPES["tall"])
-    with pytest.warns(ConvergenceWarning, match="max_iter=3 steps with the largest gradient"):
-        model = ScratchLinearRegression(alpha=0.5, max_iter=3).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match=f"{budget}=3 steps with the largest gradient"):
+        model = ScratchLinearRegression(alpha=0.5, **{budget: 3}).fit(X, y)
     assert model.n_iter_ == 3
     assert len(model.loss_curve_) == 3
     assert np.all(np.diff(model.loss_curve_) < 0)  # every step lowers the objective

@@ -96,7 +96,7 @@ def fit_lbfgs(
         # optimum in fewer products with X than L-BFGS (normal_equations.py).
         return fit_normal_equations(
             network, X, Y, sample_weight, alpha=penalty.l2_strength,
-            max_iter=min(max_iter, max_fun), tol=tol, verbose=verbose,
+            max_iter=max_iter, max_fun=max_fun, tol=tol, verbose=verbose,
         )  # fmt: skip
     with np.errstate(all="ignore"):  # huge X may overflow X.T @ X: detected below
         if objective is None:

@@ -44,7 +44,9 @@ def normal_equations_apply(network, loss, X, penalty):
     )
 
 
-def fit_normal_equations(network, X, Y, sample_weight, *, alpha, max_iter, tol, verbose=False):
+def fit_normal_equations(
+    network, X, Y, sample_weight, *, alpha, max_iter, tol, max_fun=None, verbose=False
+):
     """Train a linear least-squares ``network`` in place by conjugate gradients.
 
     Parameters
@@ -60,6 +62,8 @@ def fit_normal_equations(network, X, Y, sample_weight, *, alpha, max_iter, tol, 
         Most conjugate-gradient steps (each costs about one objective evaluation).
     tol : float
         Stop when every entry of the objective's gradient is at most ``tol``.
+    max_fun : int, default=None
+        L-BFGS's budget of objective evaluations, which bounds the steps too.
     verbose : bool, default=False
         Print ``Iteration k, loss = ...`` after each step.
 
@@ -68,6 +72,9 @@ def fit_normal_equations(network, X, Y, sample_weight, *, alpha, max_iter, tol, 
     TrainingResult
         ``n_iter`` counts the steps, ``loss_curve`` holds the objective after each.
     """
+    budget, limit = max_iter, "max_iter"
+    if max_fun is not None and max_fun < max_iter:
+        budget, limit = max_fun, "max_fun"
     system = CenteredNormalEquations(X, Y, sample_weight, network.fit_intercept, alpha)
     result = TrainingResult()
 
@@ -78,7 +85,7 @@ def fit_normal_equations(network, X, Y, sample_weight, *, alpha, max_iter, tol, 
 
     with np.errstate(all="ignore"):  # huge X may overflow: detected below
         W = network.coefs[0].astype(np.float64)
-        steps, gradient, E = system.solve(W, tol, max_iter, record)
+        steps, gradient, E = system.solve(W, tol, budget, record)
         network.coefs[0][...] = W
         if network.fit_intercept:
             network.intercepts[0][...] = system.intercept(W)
@@ -88,8 +95,12 @@ def fit_normal_equations(network, X, Y, sample_weight, *, alpha, max_iter, tol, 
     if result.converged:
         result.message = "the gradient is below tol"
     else:
-        result.limit = "max_iter" if steps >= max_iter else None
-        reason = f"it reached max_iter={max_iter} steps" if result.limit else "it stalled"
+        result.limit = limit if steps >= budget else None
+        reason = (
+            f"it reached {limit}={budget} steps"
+            if result.limit
+            else ("a restart no longer lowered the gradient (the float64 precision of the problem)")
+        )
         result.message = (
             f"conjugate gradients on the normal equations: {reason} with the largest "
             f"gradient entry at {gradient:.3g}, above tol={tol:.3g}"
