@@ -114,6 +114,26 @@ def test_unpenalised_underdetermined_sparse_regression_is_the_minimum_norm_solut
     np.testing.assert_allclose(ours.intercept_, reference.intercept_, atol=1e-7)
 
 
+def test_unpenalised_one_hot_regression_is_the_minimum_norm_solution():
+    # One-hot columns with an intercept are rank-deficient (each feature's columns
+    # sum to the intercept's) and unevenly scaled: still LinearRegression's answer.
+    rng = np.random.default_rng(0)
+    codes = rng.integers(0, [700, 500], size=(3000, 2))
+    rows, columns = np.tile(np.arange(3000), 2), np.concatenate([codes[:, 0], 700 + codes[:, 1]])
+    X = sp.csr_matrix((np.ones(6000), (rows, columns)), shape=(3000, 1200))
+    y = rng.normal(size=700)[codes[:, 0]] + rng.normal(size=500)[codes[:, 1]]
+    y += 0.1 * rng.normal(size=3000)
+    ours = ScratchLinearRegression().fit(X, y)
+    reference = LinearRegression().fit(X.toarray(), y)
+
+    # The smallest of the many exact fits: the same norm, to rounding.
+    np.testing.assert_allclose(
+        np.linalg.norm(ours.coef_), np.linalg.norm(reference.coef_), rtol=1e-9
+    )
+    np.testing.assert_allclose(ours.coef_, reference.coef_, atol=1e-6)
+    np.testing.assert_allclose(ours.predict(X), reference.predict(X.toarray()), atol=1e-6)
+
+
 def test_dense_wide_linear_regression_takes_the_same_solver(solver_spy):
     X, y, _ = _sparse_problem(SHAPES["wide"])
     ours = ScratchLinearRegression(alpha=0.5).fit(X.toarray(), y)
