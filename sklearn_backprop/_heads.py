@@ -106,7 +106,25 @@ class ClassifierHeadMixin(LazyScoreOnDask, ClassifierMixin):
                 f"previous call to fit. Previously got {self.classes_!r}, y has "
                 f"{unique_labels(y)!r}."
             )
-        return self._label_binarizer.transform(y).astype(dtype)
+        return self._binarize(y, dtype)
+
+    def _binarize(self, y, dtype):
+        """``LabelBinarizer.transform(y)`` in ``dtype``, directly for labels already checked.
+
+        For a 1-D ``y`` whose classes are known to be among ``classes_`` (checked
+        above), the indicator matrix is one ``searchsorted`` away; the binarizer's
+        own transform re-validates ``y`` several times, milliseconds that dominate
+        the fit of a small linear model.
+        """
+        binarizer = self._label_binarizer
+        if np.ndim(y) != 1 or binarizer.y_type_ not in ("binary", "multiclass"):
+            return binarizer.transform(y).astype(dtype)
+        index = np.searchsorted(self.classes_, y)
+        if len(self.classes_) == 2:  # one column: the positive (second) class
+            return (index == 1).astype(dtype)[:, np.newaxis]
+        Y = np.zeros((len(index), len(self.classes_)), dtype=dtype)
+        Y[np.arange(len(index)), index] = 1
+        return Y
 
     def _weigh_classes(self, y, sample_weight, incremental, dtype):
         class_weight = getattr(self, "class_weight", None)

@@ -4,7 +4,9 @@ scipy's L-BFGS-B minimises the same objective as the mini-batch loop, over
 the network's flat parameter vector (no packing per call), and reports in
 the same :class:`~.training.TrainingResult`. A least-squares problem (no
 hidden layer, squared error) is evaluated from X.T X and finished by
-conjugate-gradient steps (``objective.LeastSquaresObjective``).
+conjugate-gradient steps (``objective.LeastSquaresObjective``); when X.T X
+is too large to form (sparse or wide X) and the penalty is pure L2, it is
+solved by conjugate gradients alone (``normal_equations.py``).
 
 An L1 term (``penalty="l1"`` or ``"elasticnet"``) is not differentiable at
 zero, where it puts weights. It is made smooth exactly rather than
@@ -19,6 +21,7 @@ import numpy as np
 import scipy.optimize
 
 from .network import Workspace
+from .normal_equations import fit_normal_equations, normal_equations_apply
 from .objective import LeastSquaresObjective, value_and_gradient
 from .penalties import L2
 from .training import Divergence, EpochRecord, TrainingResult
@@ -97,6 +100,14 @@ def fit_lbfgs(
         ``loss_curve`` holds the objective after each iteration.
     """
     penalty = L2(alpha) if penalty is None else penalty
+    if objective is None and normal_equations_apply(network, loss, X, penalty):
+        # A quadratic too wide for X.T X: conjugate gradients reach the same
+        # optimum in fewer products with X than L-BFGS (normal_equations.py).
+        return fit_normal_equations(
+            network, X, Y, sample_weight, alpha=penalty.l2_strength,
+            max_iter=max_iter, max_fun=max_fun, tol=tol, verbose=verbose,
+            validation=validation, on_epoch=on_epoch,
+        )  # fmt: skip
     with np.errstate(all="ignore"):  # huge X may overflow X.T @ X: detected below
         if objective is None:
             objective = _full_batch_objective(network, loss, X, Y, penalty.smooth, sample_weight)
