@@ -14,7 +14,7 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,examples,dask,skops,rich,release]"
+	$(BIN)/python -m pip install --quiet -e ".[test,examples,dask,skops,rich,release,playground]"
 	touch $(STAMP)
 
 test: $(STAMP)
