@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from contextlib import ExitStack
 
 from websockets.sync.client import connect
 
@@ -61,8 +62,12 @@ class Chromium:
         )
         self.ids = itertools.count(1)
         self.events = []
+        self.exits = ExitStack()
         try:
-            self.socket = connect(self._devtools_url(timeout), max_size=None, open_timeout=timeout)
+            url = self._devtools_url(timeout)
+            self.socket = self.exits.enter_context(
+                connect(url, max_size=None, open_timeout=timeout)
+            )
         except BaseException:
             self.close()
             raise
@@ -89,9 +94,7 @@ class Chromium:
         self.close()
 
     def close(self):
-        socket = getattr(self, "socket", None)
-        if socket is not None:
-            socket.close()
+        self.exits.close()
         self.process.terminate()
         try:
             self.process.wait(timeout=10)
@@ -172,7 +175,9 @@ class Tab:
             if method == "Runtime.exceptionThrown":
                 found.append(params["exceptionDetails"].get("text", "exception"))
             elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
-                found.append(" ".join(str(a.get("value", a.get("description"))) for a in params["args"]))
+                found.append(
+                    " ".join(str(a.get("value", a.get("description"))) for a in params["args"])
+                )
             elif method == "Log.entryAdded" and params["entry"].get("level") == "error":
                 found.append(params["entry"].get("text", ""))
         return found

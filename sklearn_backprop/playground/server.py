@@ -16,6 +16,7 @@ base64) and ``error`` (a message to show). Anything malformed gets an
 
 import asyncio
 import base64
+import contextlib
 import json
 import logging
 import socket
@@ -30,7 +31,7 @@ from starlette.applications import Starlette
 from starlette.responses import FileResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
-from starlette.websockets import WebSocketDisconnect
+from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from .session import ACTIVATIONS, FEATURES, PlaygroundState, Session, StateError
 
@@ -65,12 +66,18 @@ class Tab:
         self.websocket = websocket
         self.session = None
         self.play_task = None
+        self.playing = False
         self.drawn = asyncio.Event()
         # One training call or read of the model at a time (the play loop and the
         # page's requests share the session).
         self.lock = asyncio.Lock()
 
     async def send(self, kind, **payload):
+        if WebSocketState.CONNECTED not in (
+            self.websocket.client_state,
+            self.websocket.application_state,
+        ):
+            raise WebSocketDisconnect()  # the tab is gone: end its loop quietly
         await self.websocket.send_text(json.dumps({"type": kind, **payload}))
 
     async def run(self):
@@ -121,6 +128,7 @@ class Tab:
     async def on_play(self, message):
         self._session()
         if self.play_task is None:
+            self.playing = True
             self.play_task = asyncio.create_task(self.play())
 
     async def on_pause(self, message):
@@ -170,33 +178,32 @@ class Tab:
             return await asyncio.to_thread(step_and_snapshot)
 
     async def play(self):
+        # Stopped by stop_playing() clearing self.playing, not by cancelling the task:
+        # a cancellation that meets a finishing step or acknowledgement can be lost
+        # (asyncio.wait_for before Python 3.12), and the loop would play on.
         try:
-            while True:
+            while self.playing:
                 snapshot = await self.train_step()
+                if not self.playing:
+                    break  # paused during the step: the pause reports the final state
                 self.drawn.clear()
                 await self.send("update", playing=True, **snapshot)
                 # Flow control: the next step waits for the page to draw this one.
-                try:
+                with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self.drawn.wait(), ACK_TIMEOUT)
-                except asyncio.TimeoutError:
-                    pass
-        except asyncio.CancelledError:
-            raise
         except (StateError, ValueError) as error:
-            self.play_task = None
+            self.playing = False
             await self.send("error", message=str(error))
             await self.send("update", playing=False, **await self.snapshot())
-        except WebSocketDisconnect:
-            self.play_task = None
 
     async def stop_playing(self):
         task, self.play_task = self.play_task, None
+        self.playing = False
+        self.drawn.set()  # no need to wait for the page any more
         if task is not None:
-            task.cancel()
-            try:
+            # Bounded: at most one step and one send are under way.
+            with contextlib.suppress(WebSocketDisconnect, RuntimeError):
                 await task
-            except (asyncio.CancelledError, WebSocketDisconnect):
-                pass
 
 
 def _parse(text):
