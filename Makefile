@@ -7,17 +7,28 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DOCS_STAMP := $(VENV)/.installed-docs
 
-.PHONY: test demo docs dist lint format benchmark benchmark-quick clean
+.PHONY: test demo docs dist lint format benchmark benchmark-quick clean chromium playground
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,examples,dask,skops,rich,release]"
+	$(BIN)/python -m pip install --quiet -e ".[test,examples,dask,skops,rich,release,playground]"
 	touch $(STAMP)
 
-test: $(STAMP)
+# The playground's browser tests drive Debian's chromium: install it when it is missing and
+# apt-get is there (CI runs as root). Without it the browser tests skip, except under CI,
+# where they fail.
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing chromium for the playground's browser tests"; \
+	  (apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium) \
+	    || { if [ -n "$$CI" ]; then exit 1; fi; \
+	         echo "Could not install chromium: the browser tests will be skipped"; }; \
+	fi
+
+test: $(STAMP) chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
@@ -33,6 +44,11 @@ docs: $(DOCS_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python examples/plot_donut.py
+
+# The browser playground on http://127.0.0.1:8765/ (PORT=0: any free port).
+PORT ?= 8765
+playground: $(STAMP)
+	$(BIN)/python -m sklearn_backprop.playground --port $(PORT)
 
 # Build the sdist and the wheel, check them, then install the wheel (alone) into a
 # fresh venv and smoke-test it from outside the checkout. Any warning from the

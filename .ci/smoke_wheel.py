@@ -56,6 +56,14 @@ def main(checkout):
         n_data += 1
     print(f"package data files read: {n_data}")
 
+    # The playground's page ships inside the package: read it as the server does.
+    static = importlib.resources.files("sklearn_backprop.playground") / "static"
+    for name in ("index.html", "app.js", "style.css"):
+        text = (static / name).read_text(encoding="utf-8")
+        assert text.strip(), f"playground asset {name} is empty"
+    assert "/static/app.js" in (static / "index.html").read_text(encoding="utf-8")
+    print("playground assets read: index.html, app.js, style.css")
+
 
 def _files(traversable):
     for child in traversable.iterdir():

@@ -151,13 +151,18 @@ def objective_setup(estimator, X, y, sample_weight):
     starting point if unfitted) and the loss.
     """
     estimator = copy.deepcopy(estimator)
+    incremental = False
     try:
         check_is_fitted(estimator)
         estimator.warm_start = True  # continue from the fitted parameters
+        # A fitted classifier knows its classes: like partial_fit, accept a batch
+        # holding only some of them (one clicked point, say). Balanced class
+        # weights need the whole data's class counts, so they keep fit's checks.
+        incremental = getattr(estimator, "class_weight", None) != "balanced"
     except NotFittedError:
         pass
     X, Y, _, w, network, loss, _ = estimator._prepare(
-        X, y, sample_weight, incremental=False, dtype=np.float64
+        X, y, sample_weight, incremental=incremental, dtype=np.float64
     )
     return estimator, X, Y, w, network, loss
 

@@ -196,3 +196,12 @@ def test_learning_rate_defaults_to_learning_rate_init_and_must_be_positive():
     assert trace_backprop(estimator, X, [1.0, 2.0, 3.0]).learning_rate == 0.02
     with pytest.raises(ValueError, match="learning_rate"):
         trace_backprop(estimator, X, [1.0, 2.0, 3.0], learning_rate=0)
+
+
+def test_a_fitted_classifier_traces_a_single_sample():
+    # One sample holds one class; a fitted classifier knows the others.
+    X = np.array([[0.5, -1.0], [1.5, 0.5], [-1.0, 2.0], [0.0, 0.3]])
+    model = ScratchMLPClassifier((3,), solver="lbfgs", random_state=0).fit(X, [0, 1, 1, 0])
+    trace = trace_backprop(model, X[:1], [0])
+    assert trace.Y.shape == (1, 1)
+    assert trace.layers[-1].A.shape == (1, 1)
