@@ -17,13 +17,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test,examples,dask,skops,rich,release,playground]"
 	touch $(STAMP)
 
-# The playground's browser tests drive Debian's chromium: install it when it is missing and
-# apt-get is there (CI runs as root). Without it the browser tests skip, except under CI,
-# where they fail.
+# The playground's browser tests drive Debian's chromium through its chromedriver (Selenium):
+# install both when they are missing and apt-get is there (CI runs as root). Without them the
+# browser tests skip, except under CI, where they fail.
 chromium:
-	@if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then \
+	@if ! { command -v chromium && command -v chromedriver; } >/dev/null 2>&1 \
+	    && command -v apt-get >/dev/null 2>&1; then \
 	  echo "Installing chromium for the playground's browser tests"; \
-	  (apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium) \
+	  (apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium chromium-driver) \
 	    || { if [ -n "$$CI" ]; then exit 1; fi; \
 	         echo "Could not install chromium: the browser tests will be skipped"; }; \
 	fi

@@ -9,11 +9,13 @@ Three layers, each proven on its own:
 - the server (in-process, 127.0.0.1, a free port): it serves only local
   assets, survives malformed messages, keeps tabs apart, and keeps up the
   update rate;
-- the page, in the system's headless Chromium over the DevTools protocol: the
-  donut story by clicking, the code panel and the downloaded file.
+- the page, in the system's headless Chromium driven by Selenium through the
+  system's chromedriver: the donut story by clicking, the code panel and the
+  downloaded file.
 
-The browser tests are skipped when no Chromium is installed, except under CI
-(``CI`` set), where the Makefile installs it and its absence is a failure.
+The browser tests are skipped when no Chromium (or chromedriver) is installed,
+except under CI (``CI`` set), where the Makefile installs them and their absence
+is a failure.
 """
 
 import json
@@ -404,7 +406,10 @@ def browser():
             pytest.fail(
                 "No chromium under CI: the Makefile's browser step should have installed it."
             )
-        pytest.skip("no chromium installed (apt-get install chromium) for the browser tests")
+        pytest.skip(
+            "no chromium and chromedriver (apt-get install chromium chromium-driver) for the "
+            "browser tests"
+        )
     with Chromium(executable) as running:
         yield running
 
