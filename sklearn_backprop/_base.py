@@ -284,13 +284,15 @@ class BaseScratchEstimator(_callbacks.CallbackSupportMixin, BaseEstimator):
 
     def _new_optimizer(self, X, loss, sample_weight, batch_size):
         # Cheap: an optimizer allocates its state at its first step.
-        learning_rate_init = self.learning_rate_init
+        learning_rate_init, preconditioner = self.learning_rate_init, None
         if isinstance(learning_rate_init, str):  # "auto" (validated): the linear models
-            learning_rate_init = self._auto_learning_rate_init(X, loss, sample_weight, batch_size)
+            learning_rate_init, preconditioner = self._auto_learning_rate_init(
+                X, loss, sample_weight, batch_size
+            )
         if self.solver == "sgd":
             return SGD(
                 learning_rate_init, self.momentum, self.nesterovs_momentum,
-                self.learning_rate, self.power_t,
+                self.learning_rate, self.power_t, preconditioner=preconditioner,
             )  # fmt: skip
         return Adam(learning_rate_init, self.beta_1, self.beta_2, self.epsilon)
 

@@ -11,6 +11,7 @@ solver keeps to resume (its optimizer, stopping monitor and run state)::
 """
 
 from .engine import SGD, Adam, StochasticState, StoppingMonitor
+from .engine.preconditioning import CenteredScaling
 from .linear_model import ScratchLinearRegression, ScratchLogisticRegression
 from .neural_network import ScratchMLPClassifier, ScratchMLPRegressor
 
@@ -20,6 +21,7 @@ _TYPES = (
     ScratchMLPClassifier,
     ScratchMLPRegressor,
     SGD,
+    CenteredScaling,
     Adam,
     StochasticState,
     StoppingMonitor,

@@ -10,6 +10,7 @@ import scipy.sparse as sp
 
 from ._base import BaseScratchEstimator
 from ._heads import ClassifierHeadMixin, RegressorHeadMixin
+from .engine.preconditioning import CenteredScaling
 
 #: Adam's step for learning_rate_init="auto": SGDRegressor's eta0 (see the docstrings).
 ADAM_AUTO_LEARNING_RATE = 0.01
@@ -38,38 +39,74 @@ class _ZeroHiddenLayers:
         return {"ftol": None, "max_line_search": 50}
 
     def _auto_learning_rate_init(self, X, loss, sample_weight, batch_size):
-        """The step of learning_rate_init="auto": 1 / L for "sgd", a constant for "adam".
+        """The step of learning_rate_init="auto", and for "sgd" its preconditioner.
 
-        ``L`` bounds the Lipschitz constant of the mini-batch objective's
-        gradient (its largest curvature), as scikit-learn's SAG computes it::
+        "adam" takes a constant: its steps are ~learning_rate in parameter
+        units whatever the scale of X. "sgd" runs in centred, rescaled
+        coordinates (``engine/preconditioning.py``: the intercept absorbs the
+        features' means ``mu``, each weight's step is scaled by
+        ``s_j = 1 / max_i (x_ij - mu_j)^2``), where the curvature of every
+        mini-batch objective is at most::
 
-            L = c * (max_i ||x_i||^2 + fit_intercept) + alpha_l2 / sum(w)
+            L = c * (max_i sum_j s_j (x_ij - mu_j)^2 + fit_intercept) + max_j s_j alpha_l2 / sum(w)
 
-        (``i`` over the samples of positive weight; every batch's penalty is
-        divided by the weight of all the data, ``sum(w)``).
+        (``i`` over the samples of positive weight, ``c`` the loss's bound on
+        its second derivative in ``z``: 1 squared error, 1/4 logistic, 1/2
+        softmax; every batch's penalty is divided by ``sum(w)``). The step is
+        ``1 / L``, as scikit-learn's SAG takes it, in those coordinates: features
+        of any size (1e-3 or 1e3) and far from zero converge alike, and on
+        standardised data the steps are about those of ``1 / L`` on the raw
+        features.
+        With an L1 term, whose soft-thresholding needs the original
+        coordinates, the step is the plain ``1 / L`` of :meth:`_plain_step`.
 
-        ``c`` bounds the loss's second derivative in ``z`` (1 for squared
-        error, 1/4 logistic, 1/2 softmax). The data term of every batch is a
-        weighted mean of per-sample terms, each of curvature at most
-        ``c * ||[x_i, 1]||^2``, so no batch exceeds ``L``: a step ``1 / L``
-        decreases every batch's objective.
+        Returns
+        -------
+        learning_rate : float
+        preconditioner : CenteredScaling or None
         """
         if self.solver == "adam":
-            # Adam's steps are ~learning_rate in parameter units whatever the scale
-            # of X; there is no curvature bound to take from the data.
-            return ADAM_AUTO_LEARNING_RATE
+            return ADAM_AUTO_LEARNING_RATE, None
+        if sample_weight is not None:
+            # Samples of zero weight are in no batch's objective.
+            keep = np.asarray(sample_weight) > 0
+            X, weights = X[keep], np.asarray(sample_weight)[keep]
+            weight_sum = float(weights.sum())
+        else:
+            weights, weight_sum = None, float(X.shape[0])
+        penalty = self._penalty()
+        if penalty.l1_strength:
+            return self._plain_step(X, loss, weight_sum, penalty), None
+        mean = np.zeros(X.shape[1])
+        if self.fit_intercept and sp.issparse(X):
+            total = X.sum(axis=0) if weights is None else X.T @ weights
+            mean = np.asarray(total, dtype=np.float64).ravel() / weight_sum
+        elif self.fit_intercept:
+            mean = np.asarray(np.average(X, axis=0, weights=weights), dtype=np.float64).ravel()
+        low = np.asarray(X.min(axis=0).toarray() if sp.issparse(X) else X.min(axis=0)).ravel()
+        high = np.asarray(X.max(axis=0).toarray() if sp.issparse(X) else X.max(axis=0)).ravel()
+        largest = np.maximum((high - mean) ** 2, (low - mean) ** 2)
+        scale = 1.0 / np.where(largest > 0, largest, 1.0)
+        # sum_j s_j (x_ij - mu_j)^2 = sum_j s_j x_ij^2 - 2 sum_j s_j mu_j x_ij + sum_j s_j mu_j^2
+        if sp.issparse(X):
+            squares = np.asarray(X.multiply(X) @ scale).ravel()
+        else:
+            squares = np.einsum("ij,ij,j->i", X, X, scale, dtype=np.float64)
+        rows = squares - 2 * np.asarray(X @ (scale * mean)).ravel() + float(scale @ mean**2)
+        data_curvature = loss.max_curvature * (float(rows.max()) + self.fit_intercept)
+        penalty_curvature = float(scale.max()) * penalty.l2_strength / weight_sum
+        learning_rate = 1.0 / (data_curvature + penalty_curvature)
+        return learning_rate, CenteredScaling(mean, scale, self.fit_intercept)
+
+    def _plain_step(self, X, loss, weight_sum, penalty):
+        """``1 / L`` in the original coordinates, ``L = c (max_i ||x_i||^2 + fit_intercept)
+        + alpha_l2 / sum(w)``: the soft-thresholding of an L1 term needs one step per weight."""
         if sp.issparse(X):
             row_norms = np.asarray(X.multiply(X).sum(axis=1)).ravel()
         else:
             row_norms = np.einsum("ij,ij->i", X, X, dtype=np.float64)
-        weight_sum = X.shape[0]
-        if sample_weight is not None:
-            # Samples of zero weight are in no batch's objective.
-            row_norms = row_norms[sample_weight > 0]
-            weight_sum = float(sample_weight.sum())
         data_curvature = loss.max_curvature * (float(row_norms.max()) + self.fit_intercept)
-        penalty_curvature = self._penalty().l2_strength / weight_sum
-        return 1.0 / (data_curvature + penalty_curvature)
+        return 1.0 / (data_curvature + penalty.l2_strength / weight_sum)
 
 
 class ScratchLinearRegression(_ZeroHiddenLayers, RegressorHeadMixin, BaseScratchEstimator):
@@ -159,15 +196,19 @@ class ScratchLinearRegression(_ZeroHiddenLayers, RegressorHeadMixin, BaseScratch
         Initial step size. Only used when solver="sgd" or "adam". "auto"
         computes it from the data:
 
-        - "sgd": ``1 / L``, ``L = c * (max_i ||x_i||^2 + fit_intercept) +
-          alpha_l2 / (batch_size * mean(w))``, a bound on the curvature of
-          every mini-batch's objective (``c`` = 1 for squared error, 1/4 for
-          the logistic, 1/2 for the softmax), as scikit-learn's SAG computes
-          it. The step then decreases every batch's objective, whatever the
-          scale of ``X``: the defaults do not diverge. On badly scaled data
-          (features around 1e3 and an intercept) convergence is slow, because
-          one step must suit the largest and the smallest curvature: scale
-          ``X`` to converge fast.
+        - "sgd": ``1 / L``, with ``L`` a bound on the curvature of every
+          mini-batch's objective as scikit-learn's SAG computes it, taken in
+          centred and rescaled coordinates: the intercept absorbs the
+          features' means and each weight's step is scaled by
+          ``1 / max_i (x_ij - mean_j)^2`` (``engine/preconditioning.py``), so
+          ``L = c * (max_i sum_j (x_ij - mean_j)^2 / max_i (x_ij - mean_j)^2
+          + fit_intercept) + ...`` (``c`` = 1 for squared error, 1/4 for the
+          logistic, 1/2 for the softmax). The defaults neither diverge nor
+          crawl on unscaled data (features around 1e3, far from zero): every
+          feature and the intercept converge at the same pace. With an L1
+          term the plain ``1 / L``, ``L = c * (max_i ||x_i||^2 +
+          fit_intercept) + alpha_l2 / sum(w)``, is used, since soft-
+          thresholding needs the original coordinates.
         - "adam": 0.01, the ``eta0`` of
           :class:`~sklearn.linear_model.SGDRegressor` and the value before
           "auto" existed. Adam's steps are about ``learning_rate_init`` in
@@ -591,15 +632,19 @@ class ScratchLogisticRegression(_ZeroHiddenLayers, ClassifierHeadMixin, BaseScra
         Initial step size. Only used when solver="sgd" or "adam". "auto"
         computes it from the data:
 
-        - "sgd": ``1 / L``, ``L = c * (max_i ||x_i||^2 + fit_intercept) +
-          alpha_l2 / (batch_size * mean(w))``, a bound on the curvature of
-          every mini-batch's objective (``c`` = 1 for squared error, 1/4 for
-          the logistic, 1/2 for the softmax), as scikit-learn's SAG computes
-          it. The step then decreases every batch's objective, whatever the
-          scale of ``X``: the defaults do not diverge. On badly scaled data
-          (features around 1e3 and an intercept) convergence is slow, because
-          one step must suit the largest and the smallest curvature: scale
-          ``X`` to converge fast.
+        - "sgd": ``1 / L``, with ``L`` a bound on the curvature of every
+          mini-batch's objective as scikit-learn's SAG computes it, taken in
+          centred and rescaled coordinates: the intercept absorbs the
+          features' means and each weight's step is scaled by
+          ``1 / max_i (x_ij - mean_j)^2`` (``engine/preconditioning.py``), so
+          ``L = c * (max_i sum_j (x_ij - mean_j)^2 / max_i (x_ij - mean_j)^2
+          + fit_intercept) + ...`` (``c`` = 1 for squared error, 1/4 for the
+          logistic, 1/2 for the softmax). The defaults neither diverge nor
+          crawl on unscaled data (features around 1e3, far from zero): every
+          feature and the intercept converge at the same pace. With an L1
+          term the plain ``1 / L``, ``L = c * (max_i ||x_i||^2 +
+          fit_intercept) + alpha_l2 / sum(w)``, is used, since soft-
+          thresholding needs the original coordinates.
         - "adam": 0.01, the ``eta0`` of
           :class:`~sklearn.linear_model.SGDClassifier` and the value before
           "auto" existed. Adam's steps are about ``learning_rate_init`` in

@@ -271,7 +271,8 @@ def trace_backprop(estimator, X, y, sample_weight=None, learning_rate=None):
         learning_rate = estimator.learning_rate_init
     if isinstance(learning_rate, str) and learning_rate == "auto":
         # The linear models' safe step, as fit computes it for one full batch.
-        learning_rate = estimator._auto_learning_rate_init(X, loss, w, X.shape[0])
+        # (the trace shows a plain gradient-descent step: sgd's preconditioner is left out)
+        learning_rate = estimator._auto_learning_rate_init(X, loss, w, X.shape[0])[0]
     learning_rate = check_scalar(
         learning_rate, "learning_rate", target_type=(int, float), min_val=0,
         include_boundaries="neither",

@@ -9,6 +9,8 @@ Measured differences are recorded with ``record_property`` (see them with
 ``pytest --junitxml=...``) and printed (``pytest -rP``).
 """
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy.special import expit
@@ -360,3 +362,20 @@ def test_logistic_regression_n_iter_is_shaped_like_logistic_regressions(solver):
     first = ours.partial_fit(X, y).n_iter_[0] if solver == "sgd" else None
     if first is not None:
         assert ours.partial_fit(X, y).n_iter_.tolist() == [first + 1]
+
+
+@pytest.mark.parametrize("offset", [0.0, 3000.0], ids=["scale-1e3", "scale-1e3-offset-3e3"])
+def test_default_sgd_converges_on_unscaled_features_to_the_least_squares_optimum(offset):
+    # Features around 1e3 (and far from zero): one plain step cannot suit the weights'
+    # curvature (~1e6) and the intercept's (1); the "auto" step runs in centred, rescaled
+    # coordinates, so the defaults converge within max_iter, without a warning.
+    rng = np.random.default_rng(0)
+    X = 1000.0 * rng.normal(size=(1000, 5)) + offset * rng.random(5)
+    y = X @ rng.normal(size=5) / 1000.0 + 5.0 + 0.1 * rng.normal(size=1000)
+    reference = LinearRegression().fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = ScratchLinearRegression(solver="sgd", random_state=0).fit(X, y)
+    assert ours.n_iter_ < ours.max_iter
+    assert _max_relative(ours.coef_, reference.coef_) <= 1e-2
+    assert abs(ours.score(X, y) - reference.score(X, y)) <= 1e-4

@@ -14,6 +14,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from sklearn_backprop.engine import SGD, Adam
+from sklearn_backprop.engine.preconditioning import CenteredScaling
 
 PARAMS = [1.0, -2.0, 0.5, 0.0]
 GRADS = [
@@ -213,3 +214,28 @@ def test_optimizer_reaches_minimum_of_quadratic(name, quadratic, rng):
         if np.linalg.norm(x - minimiser) <= 1e-7 * np.linalg.norm(minimiser):
             break
     assert_allclose(x, minimiser, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_centered_scaling_is_the_gradient_in_centred_rescaled_coordinates(fit_intercept):
+    # M g = T^-1 D T^-T g, with T (w, b) = (w, b + mu . w) and D = diag(s, 1): SGD on the
+    # centred, rescaled variables, written as a preconditioner of the original gradient.
+    rng = np.random.default_rng(0)
+    n_features, n_outputs = 4, 2
+    mean = rng.normal(size=n_features) if fit_intercept else np.zeros(n_features)
+    scale = rng.uniform(0.1, 2.0, size=n_features)
+    n_coef = n_features * n_outputs
+    grad = rng.normal(size=n_coef + (n_outputs if fit_intercept else 0))
+    result = CenteredScaling(mean, scale, fit_intercept)(grad, out=np.empty_like(grad))
+    g_W = grad[:n_coef].reshape(n_features, n_outputs)
+    if fit_intercept:
+        # Per output column: theta = (w, b), T = [[I, 0], [mu^T, 1]], D = diag(s, 1).
+        T = np.eye(n_features + 1)
+        T[-1, :-1] = mean
+        M = np.linalg.inv(T) @ np.diag(np.r_[scale, 1.0]) @ np.linalg.inv(T).T
+        columns = [M @ np.r_[g_W[:, k], grad[n_coef + k]] for k in range(n_outputs)]
+        expected_W = np.column_stack([c[:-1] for c in columns])
+        expected = np.r_[expected_W.ravel(), [c[-1] for c in columns]]
+    else:
+        expected = (np.diag(scale) @ g_W).ravel()
+    assert_allclose(result, expected, rtol=1e-12)

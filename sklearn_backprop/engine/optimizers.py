@@ -61,9 +61,13 @@ class SGD:
         nesterov=True,
         schedule="constant",
         power_t=0.5,
+        preconditioner=None,
     ):
         self.learning_rate_init = learning_rate_init
         self.learning_rate = float(learning_rate_init)
+        # ``preconditioner(grad, out) -> M grad``, applied before the rule (the
+        # linear models' safe "auto" step; see preconditioning.py), or None.
+        self.preconditioner = preconditioner
         self.momentum = momentum
         self.nesterov = nesterov
         self.schedule = schedule
@@ -75,6 +79,8 @@ class SGD:
         if self.velocity is None:
             self.velocity = np.zeros_like(params)
             self._scratch = np.empty_like(params)
+        if self.preconditioner is not None:
+            grad = self.preconditioner(grad, out=self._scratch)
         scaled_grad = np.multiply(grad, -self.learning_rate, out=self._scratch)
         self.velocity *= self.momentum
         self.velocity += scaled_grad  # velocity = momentum * velocity - lr * g
