@@ -24,7 +24,7 @@ from .network import Workspace
 from .normal_equations import fit_normal_equations, normal_equations_apply
 from .objective import LeastSquaresObjective, value_and_gradient
 from .penalties import L2
-from .training import Divergence, EpochRecord, TrainingResult
+from .training import Divergence, EpochRecord, TrainingResult, report_iteration
 
 #: L-BFGS also stops when the objective's relative decrease falls below
 #: ``tol * LBFGS_FTOL_PER_TOL``: at the default tol=1e-4 that is 64 machine
@@ -328,28 +328,15 @@ class _Recorder:
         network = self.variables.network
         W = network.params[: network.n_coef]
         weight_sum = self.variables.weight_sum or self.variables.objective.weight_sum
-        n = len(self.result.history) + 1
         record = EpochRecord(
             loss=value,
             penalty=self.penalty.value(W, weight_sum),
             learning_rate=None,
             grad_norm=float(np.linalg.norm(grad)),
-            n_steps=n,
+            n_steps=len(self.result.history) + 1,
             seconds=time.perf_counter() - self.clock,
         )
-        if self.validation is not None and np.isfinite(value):
-            record.val_loss, record.val_score = self.validation()
-        self.result.loss_curve.append(value)
-        self.result.history.append(record)
-        if self.verbose:
-            line = f"Iteration {n}, loss = {value:.8f}, grad_norm = {record.grad_norm:.3e}"
-            if record.val_loss is not None:
-                line += f", val_loss = {record.val_loss:.8f}"
-            if record.val_score is not None:
-                line += f", val_score = {record.val_score:.6f}"
-            print(line)
-        if self.on_epoch is not None:
-            self.on_epoch(record)
+        report_iteration(self.result, record, self.validation, self.verbose, self.on_epoch)
         self.clock = time.perf_counter()
 
 

@@ -28,7 +28,7 @@ import scipy.sparse as sp
 
 from .losses import SquaredError
 from .objective import LeastSquaresObjective
-from .training import Divergence, EpochRecord, TrainingResult
+from .training import Divergence, EpochRecord, TrainingResult, report_iteration
 
 
 def normal_equations_apply(network, loss, X, penalty):
@@ -94,10 +94,9 @@ def fit_normal_equations(
     clock = [time.perf_counter()]
 
     def record(value, grad_norm, W):
-        n = len(result.history) + 1
         entry = EpochRecord(
             loss=value, penalty=0.5 * alpha * float(np.sum(W * W)) / system.weight_sum,
-            learning_rate=None, grad_norm=grad_norm, n_steps=n,
+            learning_rate=None, grad_norm=grad_norm, n_steps=len(result.history) + 1,
             seconds=time.perf_counter() - clock[0],
         )  # fmt: skip
         if validation is not None or on_epoch is not None:
@@ -105,17 +104,7 @@ def fit_normal_equations(
             network.coefs[0][...] = W
             if network.fit_intercept:
                 network.intercepts[0][...] = system.intercept(W)
-        if validation is not None:
-            entry.val_loss, entry.val_score = validation()
-        result.loss_curve.append(value)
-        result.history.append(entry)
-        if verbose:
-            line = f"Iteration {n}, loss = {value:.8f}, grad_norm = {grad_norm:.3e}"
-            if entry.val_loss is not None:
-                line += f", val_loss = {entry.val_loss:.8f}, val_score = {entry.val_score:.6f}"
-            print(line)
-        if on_epoch is not None:
-            on_epoch(entry)
+        report_iteration(result, entry, validation, verbose, on_epoch)
         clock[0] = time.perf_counter()
 
     with np.errstate(all="ignore"):  # huge X may overflow: detected below

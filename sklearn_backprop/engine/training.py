@@ -76,6 +76,34 @@ class EpochRecord:
     val_loss: float | None = None
     val_score: float | None = None
 
+    def line(self, number, grad_norm=False):
+        """The verbose line of epoch (or iteration) ``number``."""
+        line = f"Iteration {number}, loss = {self.loss:.8f}"
+        if grad_norm:
+            line += f", grad_norm = {self.grad_norm:.3e}"
+        if self.val_loss is not None:
+            line += f", val_loss = {self.val_loss:.8f}"
+        if self.val_score is not None:
+            line += f", val_score = {self.val_score:.6f}"
+        return line
+
+
+def report_iteration(result, record, validation=None, verbose=False, on_epoch=None):
+    """What a full-batch solver does with each finished iteration (L-BFGS, conjugate gradients).
+
+    The validation data are scored at the current parameters (unless the loss
+    is not finite), the record joins ``result``, its line is printed with the
+    gradient norm when ``verbose``, and ``on_epoch`` gets it.
+    """
+    if validation is not None and np.isfinite(record.loss):
+        record.val_loss, record.val_score = validation()
+    result.loss_curve.append(record.loss)
+    result.history.append(record)
+    if verbose:
+        print(record.line(len(result.history), grad_norm=True))
+    if on_epoch is not None:
+        on_epoch(record)
+
 
 @dataclass
 class TrainingResult:
@@ -493,12 +521,7 @@ def _record_epoch(result, state, epoch, n_samples, verbose):
     result.loss_curve.append(epoch.loss)
     result.history.append(epoch)
     if verbose:
-        line = f"Iteration {state.epochs}, loss = {epoch.loss:.8f}"
-        if epoch.val_loss is not None:
-            line += f", val_loss = {epoch.val_loss:.8f}"
-        if epoch.val_score is not None:
-            line += f", val_score = {epoch.val_score:.6f}"
-        print(line)
+        print(epoch.line(state.epochs))
 
 
 def _divergence(network, state, loss_after, reference, watch):
