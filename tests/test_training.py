@@ -246,12 +246,12 @@ def test_early_stopping_restores_best_validation_weights():
     network, X, Y = regression_problem()
     snapshots = []
 
-    def validation_score():
+    def validation():
         snapshots.append(network.params.copy())  # the params this epoch ends with
-        return script[len(snapshots) - 1]
+        return None, script[len(snapshots) - 1]
 
     state = make_state(Adam(0.01), tol=1e-4, patience=2, keep_best=True)
-    result = run_stochastic(network, X, Y, state, validation_score=validation_score)
+    result = run_stochastic(network, X, Y, state, validation=validation, early_stopping=True)
     assert result.n_iter == 6
     assert result.validation_scores == script[:6]
     assert result.converged is True

@@ -322,7 +322,6 @@ def fit_stochastic(
     max_epochs,
     shuffle=True,
     penalty_over_all_data=False,
-    validation_score=None,
     verbose=False,
     penalty=None,
     batches=None,
@@ -352,11 +351,6 @@ def fit_stochastic(
         Divide each mini-batch's penalty by the weight sum of all of ``X``
         (so the epoch's expected objective is the full-batch one) instead of
         the batch's own, scikit-learn's MLP scaling; see ``objective.py``.
-    validation_score : callable, default=None
-        ``validation_score() -> float`` (higher is better) on held-out data;
-        when given it drives stopping and the best parameters are restored.
-        Shorthand for ``validation=lambda: (None, validation_score())`` with
-        ``early_stopping=True``.
     validation : callable, default=None
         ``validation() -> (val_loss, val_score)`` at ``network.params`` on
         validation data, evaluated after every epoch and recorded.
@@ -391,8 +385,6 @@ def fit_stochastic(
     if penalty_over_all_data:
         penalty_weight_sum = batches.weight_sum
     objective = BatchObjective(network, loss, penalty, workspace, penalty_weight_sum)
-    if validation_score is not None:
-        validation, early_stopping = (lambda: (None, validation_score())), True
     early_stopping = validation is not None if early_stopping is None else early_stopping
     result = TrainingResult(validation_scores=[] if early_stopping else None)
     with np.errstate(all="ignore"):  # non-finite values are detected, not warned about
