@@ -444,11 +444,9 @@ class BaseScratchEstimator(_callbacks.CallbackSupportMixin, BaseEstimator):
 
     def _store(self, network, loss, result, incremental):
         """Fitted attributes from the trained network and the solver's report."""
-        self.coefs_ = list(network.coefs)
-        self.intercepts_ = [
-            np.zeros(W.shape[1], dtype=network.dtype) if b is None else b
-            for W, b in zip(network.coefs, network.intercepts)
-        ]
+        # The live parameter arrays: warm_start and partial_fit continue from them.
+        for name, value in _callbacks.parameter_attributes(network).items():
+            setattr(self, name, value)
         self.n_layers_ = network.n_layers + 1
         self.n_outputs_ = network.layer_units[-1]
         self.out_activation_ = loss.link.name

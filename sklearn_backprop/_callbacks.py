@@ -14,6 +14,8 @@ the estimator holding that epoch's parameters (built only if asked for).
 import copy
 from contextlib import contextmanager, nullcontext
 
+import numpy as np
+
 try:
     from sklearn.callback import CallbackSupportMixin
     from sklearn.callback._callback_support import callback_management_context
@@ -99,9 +101,11 @@ class FitReporter:
 
 
 def parameter_attributes(network, copy_arrays=False):
-    """``coefs_`` and ``intercepts_`` of ``network`` (views of its live parameters, or copies)."""
-    import numpy as np
+    """``coefs_`` and ``intercepts_`` of ``network`` (views of its live parameters, or copies).
 
+    The fitted attributes themselves (``_base._store``), a callback's epoch
+    snapshot, and the scorers' view during training all come from here.
+    """
     coefs = [W.copy() if copy_arrays else W for W in network.coefs]
     intercepts = [
         np.zeros(W.shape[1], dtype=network.dtype) if b is None else (b.copy() if copy_arrays else b)
